@@ -1,0 +1,127 @@
+//! Command-line arguments (clap derive). Lives in the library so tests can parse them.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::limits::Limits;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "kokuc",
+    version,
+    about = "Compile .koku stacks into ordered, checked Kubernetes manifests",
+    long_about = "kokuc compiles a .koku stack into Kubernetes manifests whose files sort in \
+                  deploy order and whose pods wait for their dependencies (wait gates). Before \
+                  writing anything it proves the stack consistent: no cycles, no dangling \
+                  names, resources within the declared budget."
+)]
+pub struct Cli {
+    /// When to color diagnostics.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Color when stderr is a terminal and NO_COLOR is not set.
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a stack and write its manifests.
+    Build(BuildArgs),
+    /// Run every check; write nothing. Exit 0 when clean, 1 on errors, 2 on usage or I/O problems.
+    Check(CheckArgs),
+    /// Explain a diagnostic code, e.g. `kokuc explain K0303`.
+    Explain(ExplainArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BuildArgs {
+    /// The stack file.
+    pub stack: PathBuf,
+    /// Write one file per component into this directory (replaced atomically).
+    #[arg(short, long, value_name = "DIR", conflicts_with = "stdout")]
+    pub output: Option<PathBuf>,
+    /// Write all manifests to stdout as one multi-document YAML stream (the default without -o).
+    #[arg(long)]
+    pub stdout: bool,
+    /// Overwrite DIR even if kokuc did not create it.
+    #[arg(long)]
+    pub force: bool,
+    /// The profile (overlay) to build.
+    #[arg(short, long)]
+    pub profile: Option<String>,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Stack files to check.
+    #[arg(required = true)]
+    pub stacks: Vec<PathBuf>,
+    /// The profile (overlay) to check.
+    #[arg(short, long, conflicts_with = "all_profiles")]
+    pub profile: Option<String>,
+    /// Check the base stack and every profile it declares.
+    #[arg(long)]
+    pub all_profiles: bool,
+    /// Treat warnings as errors.
+    #[arg(long)]
+    pub deny_warnings: bool,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// A diagnostic code such as K0303.
+    pub code: String,
+}
+
+/// Hard limits on input (see docs/language.md, "Limits").
+#[derive(Debug, Args, Clone)]
+pub struct LimitArgs {
+    /// Largest source file, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_file_bytes)]
+    pub max_file_bytes: usize,
+    /// Deepest nesting of expressions.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_nesting)]
+    pub max_nesting: usize,
+    /// Deepest chain of function calls.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_call_depth)]
+    pub max_call_depth: usize,
+    /// Longest chain of imports.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_import_depth)]
+    pub max_import_depth: usize,
+    /// Most components in a stack.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_components)]
+    pub max_components: usize,
+    /// Longest string value, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_string_bytes)]
+    pub max_string_bytes: usize,
+}
+
+impl LimitArgs {
+    pub fn to_limits(&self) -> Limits {
+        Limits {
+            max_file_bytes: self.max_file_bytes,
+            max_nesting: self.max_nesting,
+            max_call_depth: self.max_call_depth,
+            max_import_depth: self.max_import_depth,
+            max_components: self.max_components,
+            max_string_bytes: self.max_string_bytes,
+        }
+    }
+}

@@ -1,0 +1,111 @@
+//! Stage 1: text → AST.
+//!
+//! Invariant: knows nothing about Kubernetes and never reads files. pest stops
+//! at the first syntax error, so a failed parse yields exactly one K01xx
+//! diagnostic (plus any literal errors found before it); later stages run only
+//! on a successful parse.
+
+pub mod ast;
+pub mod parser;
+mod pest_error;
+
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::limits::Limits;
+use crate::source::{FileId, Span};
+
+pub use parser::Rule;
+
+/// Parses a file into its AST.
+pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Diagnostics> {
+    if text.len() > limits.max_file_bytes {
+        return Err(Diagnostic::error(
+            Code::K0105,
+            format!(
+                "the file is {} bytes, more than the limit of {} bytes",
+                text.len(),
+                limits.max_file_bytes
+            ),
+            Span::new(file, 0, 0),
+            "file too large",
+        )
+        .with_help(
+            "split the stack into imported files, or raise the limit with `--max-file-bytes`",
+        )
+        .into());
+    }
+    match parser::parse_pairs(text) {
+        Ok(pairs) => parser::build_file(file, pairs, limits),
+        Err(first) => {
+            // Re-parse with pest's error detail to learn which tokens were expected.
+            pest::set_error_detail(true);
+            let detailed = parser::parse_pairs(text).err();
+            pest::set_error_detail(false);
+            let error = detailed.unwrap_or(first);
+            Err(pest_error::syntax_error(file, text, &error).into())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::SourceMap;
+
+    fn parse_str(text: &str) -> Result<ast::File, Diagnostics> {
+        let mut map = SourceMap::new();
+        let id = map.add("t.koku", "t.koku", text);
+        parse(id, text, &Limits::default())
+    }
+
+    #[test]
+    fn parses_every_construct() {
+        let text = r#"
+            # comment
+            let lib = import "lib.koku";
+            let f = { a, b ? 2 }: a + b * 3;
+            let g = x: if x > 1 then "big ${x}" else "small";
+            stack s { namespace = "ns"; budget.cpu = 4; }
+            component a { replicas = f { a = 1; }; env = { X = "a" + "b"; }; }
+            component b = lib.node { } // { after = [a]; };
+            profile p extends q {
+                let z = -1;
+                component c { image = "x"; }
+                override a { replicas = 0; }
+                remove b;
+                stack { namespace = "other"; }
+            }
+        "#;
+        let file = parse_str(text).expect("parses");
+        assert_eq!(file.items.len(), 7);
+    }
+
+    #[test]
+    fn precedence_of_operators() {
+        let file = parse_str("let x = 1 + 2 * 3 // { } == y;").expect("parses");
+        let ast::Item::Let(item) = &file.items[0] else {
+            panic!("let expected")
+        };
+        // == binds loosest, then //, then +, then *.
+        let ast::ExprKind::Binary(op, _, _) = &item.value.kind else {
+            panic!("binary")
+        };
+        assert_eq!(*op, ast::BinaryOp::Eq);
+    }
+
+    #[test]
+    fn missing_semicolon_points_after_previous_token() {
+        let text = "let x = 1\nlet y = 2;";
+        let errors = parse_str(text).expect_err("fails").into_sorted();
+        assert_eq!(errors[0].code, Code::K0101);
+        assert_eq!(errors[0].primary.span.start, 9);
+        assert!(errors[0].message.contains("`;`"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn unknown_unit_has_hint() {
+        let errors = parse_str("let m = 6GB;").expect_err("fails").into_sorted();
+        assert_eq!(errors[0].code, Code::K0102);
+        assert_eq!(errors[0].primary.span.range(), 9..11);
+        assert!(errors[0].help.as_deref().unwrap_or("").contains("Gi"));
+    }
+}
