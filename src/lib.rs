@@ -166,11 +166,7 @@ fn compile_inner(loader: &dyn Loader, path: &Path, options: &Options) -> Compila
 }
 
 /// Compiles and, when there are no errors, builds the manifests.
-pub fn build(
-    loader: &dyn Loader,
-    path: &Path,
-    options: &Options,
-) -> (Compilation, Option<emit::Manifests>) {
+pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilation, Option<emit::Manifests>) {
     let compilation = compile(loader, path, options);
     if compilation.has_errors() {
         return (compilation, None);

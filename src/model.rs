@@ -31,9 +31,7 @@ impl Stack {
     }
 
     pub fn index_of(&self, name: &str) -> Option<usize> {
-        self.components
-            .binary_search_by(|c| c.name.as_str().cmp(name))
-            .ok()
+        self.components.binary_search_by(|c| c.name.as_str().cmp(name)).ok()
     }
 }
 
@@ -119,6 +117,17 @@ pub struct Component {
     pub labels: Vec<(String, String)>,
     /// Profile `override`s that changed this component (their name spans).
     pub overrides: Vec<Span>,
+    /// Configuration files mounted read-only into the main container.
+    pub files: Vec<ConfigFile>,
+}
+
+/// A file written into the container from a ConfigMap.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigFile {
+    /// Absolute path in the container.
+    pub path: String,
+    pub content: String,
+    pub span: Span,
 }
 
 impl Component {
@@ -184,10 +193,7 @@ pub struct Resource {
 impl Resource {
     /// What the scheduler reserves: the request, or the limit when only a limit is set.
     pub fn effective_request(&self) -> Option<Quantity> {
-        self.request
-            .as_ref()
-            .or(self.limit.as_ref())
-            .map(|s| s.value)
+        self.request.as_ref().or(self.limit.as_ref()).map(|s| s.value)
     }
 
     pub fn effective_limit(&self) -> Option<Quantity> {

@@ -98,7 +98,9 @@ fn suffix(unit: &str) -> Option<(i128, Dim)> {
 fn unit_hint(unit: &str) -> String {
     let upper = unit.to_ascii_uppercase();
     let size = |prefix: &str| {
-        format!("write `{prefix}i` for binary units (2^n, what memory is sold in) or `{prefix}` for decimal units (10^n)")
+        format!(
+            "write `{prefix}i` for binary units (2^n, what memory is sold in) or `{prefix}` for decimal units (10^n)"
+        )
     };
     match upper.as_str() {
         "KB" | "KIB" | "K" => size("K").replace("`K`", "`k`"),
@@ -135,10 +137,7 @@ impl Quantity {
     }
 
     pub fn bytes(n: i128) -> Option<Quantity> {
-        n.checked_mul(NANO).map(|nanos| Quantity {
-            nanos,
-            dim: Dim::Bytes,
-        })
+        n.checked_mul(NANO).map(|nanos| Quantity { nanos, dim: Dim::Bytes })
     }
 
     /// Parses a literal exactly as Kubernetes does, plus duration units.
@@ -172,11 +171,7 @@ impl Quantity {
                     .ok()
                     .filter(|m: &i32| *m <= 40)
                     .ok_or(QuantityError::Overflow)?;
-                exponent = if exp.starts_with('-') {
-                    -magnitude
-                } else {
-                    magnitude
-                };
+                exponent = if exp.starts_with('-') { -magnitude } else { magnitude };
                 unit = "";
             }
         }
@@ -196,11 +191,8 @@ impl Quantity {
         } else {
             digits.parse().map_err(|_| QuantityError::Overflow)?
         };
-        let scale =
-            exponent - i32::try_from(frac_part.len()).map_err(|_| QuantityError::Overflow)?;
-        let mut value = mantissa
-            .checked_mul(per_unit)
-            .ok_or(QuantityError::Overflow)?;
+        let scale = exponent - i32::try_from(frac_part.len()).map_err(|_| QuantityError::Overflow)?;
+        let mut value = mantissa.checked_mul(per_unit).ok_or(QuantityError::Overflow)?;
         if scale >= 0 {
             let factor = 10i128
                 .checked_pow(scale.unsigned_abs())
@@ -240,10 +232,7 @@ impl Quantity {
             (Dim::Scalar, d) | (d, Dim::Scalar) => d,
             (a, b) => return Err(QuantityError::Mismatch(a, b)),
         };
-        let product = self
-            .nanos
-            .checked_mul(other.nanos)
-            .ok_or(QuantityError::Overflow)?;
+        let product = self.nanos.checked_mul(other.nanos).ok_or(QuantityError::Overflow)?;
         if product % NANO != 0 {
             return Err(QuantityError::Invalid(
                 "the product is more precise than 1n (10^-9)".to_string(),
@@ -265,10 +254,7 @@ impl Quantity {
         if other.nanos == 0 {
             return Err(QuantityError::DivisionByZero);
         }
-        let scaled = self
-            .nanos
-            .checked_mul(NANO)
-            .ok_or(QuantityError::Overflow)?;
+        let scaled = self.nanos.checked_mul(NANO).ok_or(QuantityError::Overflow)?;
         if scaled % other.nanos != 0 {
             return Err(QuantityError::Invalid(
                 "the quotient is not exact to 1n (10^-9); use whole units".to_string(),
@@ -283,10 +269,7 @@ impl Quantity {
     pub fn checked_neg(self) -> Result<Quantity, QuantityError> {
         self.nanos
             .checked_neg()
-            .map(|nanos| Quantity {
-                nanos,
-                dim: self.dim,
-            })
+            .map(|nanos| Quantity { nanos, dim: self.dim })
             .ok_or(QuantityError::Overflow)
     }
 
@@ -315,9 +298,7 @@ impl Quantity {
     /// preferred for bytes (`6Gi`, `1536Mi`), millis for fractions (`500m`).
     pub fn to_k8s_string(self) -> String {
         let candidates: &[&str] = match self.dim {
-            Dim::Bytes => &[
-                "Ei", "Pi", "Ti", "Gi", "Mi", "Ki", "E", "P", "T", "G", "M", "k", "",
-            ],
+            Dim::Bytes => &["Ei", "Pi", "Ti", "Gi", "Mi", "Ki", "E", "P", "T", "G", "M", "k", ""],
             Dim::Scalar => &["", "m", "u", "n"],
             Dim::Seconds => &["", "n"],
         };
@@ -340,15 +321,23 @@ impl Quantity {
     pub fn human(self) -> String {
         match self.dim {
             Dim::Scalar => decimal(self.nanos, NANO),
-            Dim::Bytes => self.to_k8s_string(),
+            Dim::Bytes => {
+                // Sizes read best in Gi with a few decimals (`36.625Gi`), else exactly.
+                const GI: i128 = NANO * 1024 * 1024 * 1024;
+                let gi = decimal(self.nanos, GI);
+                let decimals = gi.split('.').nth(1).map_or(0, str::len);
+                if self.nanos.abs() >= GI && decimals <= 3 {
+                    format!("{gi}Gi")
+                } else {
+                    self.to_k8s_string()
+                }
+            }
             Dim::Seconds => format!("{}s", decimal(self.nanos, NANO)),
         }
     }
 
     pub fn whole_seconds(self) -> Option<i128> {
-        (self.dim == Dim::Seconds)
-            .then(|| self.as_integer())
-            .flatten()
+        (self.dim == Dim::Seconds).then(|| self.as_integer()).flatten()
     }
 }
 
@@ -413,18 +402,9 @@ mod tests {
 
     #[test]
     fn rejects_what_kubernetes_rejects() {
-        assert!(matches!(
-            Quantity::parse("6GB"),
-            Err(QuantityError::UnknownUnit { .. })
-        ));
-        assert!(matches!(
-            Quantity::parse("1.5n"),
-            Err(QuantityError::Invalid(_))
-        ));
-        assert_eq!(
-            Quantity::parse("999999999999999999Ei"),
-            Err(QuantityError::Overflow)
-        );
+        assert!(matches!(Quantity::parse("6GB"), Err(QuantityError::UnknownUnit { .. })));
+        assert!(matches!(Quantity::parse("1.5n"), Err(QuantityError::Invalid(_))));
+        assert_eq!(Quantity::parse("999999999999999999Ei"), Err(QuantityError::Overflow));
         assert_eq!(Quantity::parse("1e99"), Err(QuantityError::Overflow));
     }
 
@@ -432,19 +412,13 @@ mod tests {
     fn arithmetic_checks_units() {
         assert_eq!(q("2").checked_mul(q("6Gi")).unwrap(), q("12Gi"));
         assert_eq!(q("1").checked_add(q("500m")).unwrap(), q("1.5"));
-        assert!(matches!(
-            q("1").checked_add(q("1Gi")),
-            Err(QuantityError::Mismatch(..))
-        ));
+        assert!(matches!(q("1").checked_add(q("1Gi")), Err(QuantityError::Mismatch(..))));
         assert!(matches!(
             q("1Gi").checked_mul(q("1Gi")),
             Err(QuantityError::Mismatch(..))
         ));
         assert_eq!(q("12Gi").checked_div(q("6Gi")).unwrap(), q("2"));
-        assert_eq!(
-            q("1").checked_div(q("0")),
-            Err(QuantityError::DivisionByZero)
-        );
+        assert_eq!(q("1").checked_div(q("0")), Err(QuantityError::DivisionByZero));
     }
 
     #[test]

@@ -1,1 +1,125 @@
-fn main() {}
+//! Fixture-driven tests: one directory per case.
+//!
+//! * `tests/fixtures/ok/<area>/<case>/input.koku` must compile without errors;
+//!   its manifests (`kokuc build --stdout`) are compared with `expected.yaml`.
+//! * `tests/fixtures/err/<area>/<case>/input.koku` must fail; the rendered
+//!   diagnostics are compared with `expected.stderr`.
+//!
+//! In both, any diagnostics (warnings included) are compared with
+//! `expected.stderr`, and a file `profile` selects a profile. Other `.koku`
+//! files in the directory can be imported. `KOKUC_BLESS=1` rewrites the
+//! expected files; review the diff before committing.
+
+use std::path::Path;
+
+use kokuc::diagnostics::render::{render_all, RenderOptions};
+use kokuc::eval::loader::DirLoader;
+use kokuc::Options;
+
+fn fixture(input: &Path) -> datatest_stable::Result<()> {
+    let dir = input.parent().ok_or("fixture without a directory")?;
+    let kind = dir
+        .strip_prefix("tests/fixtures")?
+        .components()
+        .next()
+        .and_then(|c| c.as_os_str().to_str())
+        .unwrap_or("")
+        .to_string();
+    let profile = std::fs::read_to_string(dir.join("profile"))
+        .ok()
+        .map(|p| p.trim().to_string());
+    let loader = DirLoader {
+        root: dir.to_path_buf(),
+    };
+    let options = Options {
+        profile,
+        ..Options::default()
+    };
+    let (compilation, manifests) = kokuc::build(&loader, Path::new("input.koku"), &options);
+    let diagnostics = compilation.diagnostics.clone().into_sorted();
+    let rendered = render_all(diagnostics.iter(), &compilation.sources, RenderOptions::default());
+
+    match kind.as_str() {
+        "ok" => {
+            if compilation.has_errors() {
+                return Err(format!("expected success, got errors:\n{rendered}").into());
+            }
+            let yaml = manifests.ok_or("no manifests")?.to_yaml()?;
+            golden(&dir.join("expected.yaml"), &yaml)?;
+            golden_optional(&dir.join("expected.stderr"), &rendered)
+        }
+        "err" => {
+            if !compilation.has_errors() {
+                return Err(format!("expected errors, got none; diagnostics:\n{rendered}").into());
+            }
+            golden(&dir.join("expected.stderr"), &rendered)
+        }
+        other => Err(format!("fixture kind `{other}` is neither ok nor err").into()),
+    }
+}
+
+fn blessing() -> bool {
+    std::env::var_os("KOKUC_BLESS").is_some_and(|v| v == "1")
+}
+
+/// Compares `actual` with the file, or writes it when blessing.
+fn golden(path: &Path, actual: &str) -> datatest_stable::Result<()> {
+    if blessing() {
+        std::fs::write(path, actual)?;
+        return Ok(());
+    }
+    let expected = std::fs::read_to_string(path)
+        .map_err(|e| format!("{}: {e} (run with KOKUC_BLESS=1 to create it)", path.display()))?;
+    if expected != actual {
+        return Err(format!(
+            "{} differs (KOKUC_BLESS=1 to update)\n{}",
+            path.display(),
+            diff(&expected, actual)
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// Like [`golden`], but an absent file means "no diagnostics expected".
+fn golden_optional(path: &Path, actual: &str) -> datatest_stable::Result<()> {
+    if actual.is_empty() && !path.exists() {
+        return Ok(());
+    }
+    if actual.is_empty() && blessing() {
+        std::fs::remove_file(path)?;
+        return Ok(());
+    }
+    golden(path, actual)
+}
+
+/// A small line diff: the first lines that differ, with context.
+fn diff(expected: &str, actual: &str) -> String {
+    let e: Vec<&str> = expected.lines().collect();
+    let a: Vec<&str> = actual.lines().collect();
+    let first = e
+        .iter()
+        .zip(a.iter())
+        .position(|(x, y)| x != y)
+        .unwrap_or(e.len().min(a.len()));
+    let mut out = String::new();
+    let from = first.saturating_sub(2);
+    for i in from..(first + 6).min(e.len().max(a.len())) {
+        match (e.get(i), a.get(i)) {
+            (Some(x), Some(y)) if x == y => out.push_str(&format!("  {x}\n")),
+            (x, y) => {
+                if let Some(x) = x {
+                    out.push_str(&format!("- {x}\n"));
+                }
+                if let Some(y) = y {
+                    out.push_str(&format!("+ {y}\n"));
+                }
+            }
+        }
+    }
+    out
+}
+
+datatest_stable::harness! {
+    { test = fixture, root = "tests/fixtures", pattern = r"input\.koku$" },
+}

@@ -117,25 +117,11 @@ fn contributors(stack: &Stack, read: fn(&Usage) -> Quantity, what: &str) -> Stri
         .collect();
     rows.sort_by(|a, b| b.0.nanos.cmp(&a.0.nanos).then(a.1.cmp(b.1)));
     let shown = rows.len().min(5);
-    let width = rows
-        .iter()
-        .take(shown)
-        .map(|r| r.1.len())
-        .max()
-        .unwrap_or(9)
-        .max(9);
+    let width = rows.iter().take(shown).map(|r| r.1.len()).max().unwrap_or(9).max(9);
     let mut out = format!("the biggest contributors to {what}:\n");
-    out.push_str(&format!(
-        "{:<width$}  {:>4}  {:>10}\n",
-        "component", "pods", "total"
-    ));
+    out.push_str(&format!("{:<width$}  {:>4}  {:>10}\n", "component", "pods", "total"));
     for (q, name, pods) in rows.iter().take(shown) {
-        out.push_str(&format!(
-            "{:<width$}  {:>4}  {:>10}\n",
-            name,
-            pods,
-            show(*q)
-        ));
+        out.push_str(&format!("{:<width$}  {:>4}  {:>10}\n", name, pods, show(*q)));
     }
     if rows.len() > shown {
         out.push_str(&format!("(and {} more)\n", rows.len() - shown));

@@ -12,10 +12,7 @@ pub fn dns_label_problem(name: &str, max: usize) -> Option<String> {
         return Some("it is empty".to_string());
     }
     if name.len() > max {
-        return Some(format!(
-            "it is {} characters long; the limit is {max}",
-            name.len()
-        ));
+        return Some(format!("it is {} characters long; the limit is {max}", name.len()));
     }
     if let Some(c) = name
         .chars()
@@ -88,13 +85,7 @@ pub fn check_names(stack: &Stack, diagnostics: &mut Diagnostics) {
         ));
     }
     if let Some(p) = dns_label_problem(&stack.name.value, 63) {
-        diagnostics.push(name_error(
-            "stack name",
-            &stack.name.value,
-            &p,
-            stack.name.span,
-            63,
-        ));
+        diagnostics.push(name_error("stack name", &stack.name.value, &p, stack.name.span, 63));
     }
     for c in &stack.components {
         // Longest derived object name is `<name>-gate` for RBAC; keep well under 63.
@@ -117,13 +108,9 @@ pub fn check_names(stack: &Stack, diagnostics: &mut Diagnostics) {
         for (key, value) in &c.labels {
             let key_ok = !key.is_empty()
                 && key.len() <= 63
-                && key
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || "-_./".contains(ch));
-            let value_ok = value.len() <= 63
-                && value
-                    .chars()
-                    .all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
+                && key.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_./".contains(ch));
+            let value_ok =
+                value.len() <= 63 && value.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
             if !key_ok || !value_ok {
                 diagnostics.push(
                     Diagnostic::error(

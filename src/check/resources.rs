@@ -12,8 +12,13 @@ pub fn check_resources(stack: &Stack, diagnostics: &mut Diagnostics) {
         if c.image.as_ref().is_none_or(|i| i.value.trim().is_empty()) {
             let span = c.image.as_ref().map_or(c.name_span, |i| i.span);
             diagnostics.push(
-                Diagnostic::error(Code::K0404, format!("component `{}` has no image", c.name), span, "missing `image`")
-                    .with_help("every workload runs a container image: `image = \"docker.io/library/postgres:16.4\";`"),
+                Diagnostic::error(
+                    Code::K0404,
+                    format!("component `{}` has no image", c.name),
+                    span,
+                    "missing `image`",
+                )
+                .with_help("every workload runs a container image: `image = \"docker.io/library/postgres:16.4\";`"),
             );
         }
         request_within_limit(c, "cpu", &c.cpu, diagnostics);
@@ -27,7 +32,9 @@ pub fn check_resources(stack: &Stack, diagnostics: &mut Diagnostics) {
                         storage.span,
                         "a Job's pods come and go",
                     )
-                    .with_help("jobs keep no persistent volume; write results to a service (a database, object storage)"),
+                    .with_help(
+                        "jobs keep no persistent volume; write results to a service (a database, object storage)",
+                    ),
                 );
             } else if c.kind.value == WorkloadKind::Service && c.replicas.value > 1 {
                 diagnostics.push(

@@ -77,10 +77,7 @@ impl Default for Usage {
 impl Usage {
     pub fn checked_add(&self, other: &Usage) -> Result<Usage, QuantityError> {
         Ok(Usage {
-            pods: self
-                .pods
-                .checked_add(other.pods)
-                .ok_or(QuantityError::Overflow)?,
+            pods: self.pods.checked_add(other.pods).ok_or(QuantityError::Overflow)?,
             cpu_requests: self.cpu_requests.checked_add(other.cpu_requests)?,
             cpu_limits: self.cpu_limits.checked_add(other.cpu_limits)?,
             memory_requests: self.memory_requests.checked_add(other.memory_requests)?,
@@ -99,14 +96,8 @@ pub fn per_pod(stack: &Stack, c: &Component) -> Usage {
         gate_cpu = max(gate_cpu, r.cpu);
         gate_memory = max(gate_memory, r.memory);
     }
-    let app_cpu_request = c
-        .cpu
-        .effective_request()
-        .unwrap_or(Quantity::zero(Dim::Scalar));
-    let app_memory_request = c
-        .memory
-        .effective_request()
-        .unwrap_or(Quantity::zero(Dim::Bytes));
+    let app_cpu_request = c.cpu.effective_request().unwrap_or(Quantity::zero(Dim::Scalar));
+    let app_memory_request = c.memory.effective_request().unwrap_or(Quantity::zero(Dim::Bytes));
     // Without a limit the container may use the node: count the request as the floor.
     let app_cpu_limit = c.cpu.effective_limit().unwrap_or(app_cpu_request);
     let app_memory_limit = c.memory.effective_limit().unwrap_or(app_memory_request);
@@ -116,10 +107,7 @@ pub fn per_pod(stack: &Stack, c: &Component) -> Usage {
         cpu_limits: max(app_cpu_limit, gate_cpu),
         memory_requests: max(app_memory_request, gate_memory),
         memory_limits: max(app_memory_limit, gate_memory),
-        storage: c
-            .storage
-            .as_ref()
-            .map_or(Quantity::zero(Dim::Bytes), |s| s.size.value),
+        storage: c.storage.as_ref().map_or(Quantity::zero(Dim::Bytes), |s| s.size.value),
     }
 }
 

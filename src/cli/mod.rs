@@ -79,9 +79,5 @@ impl Ui {
 }
 
 fn terminal_width() -> Option<usize> {
-    std::env::var("COLUMNS")
-        .ok()?
-        .parse()
-        .ok()
-        .filter(|w: &usize| *w >= 40)
+    std::env::var("COLUMNS").ok()?.parse().ok().filter(|w: &usize| *w >= 40)
 }

@@ -26,11 +26,7 @@ fn err(message: String) -> OutputError {
 
 /// Writes the manifests into `dir`, replacing its previous content atomically.
 /// Returns the number of manifest files written.
-pub fn write_directory(
-    dir: &Path,
-    manifests: &Manifests,
-    force: bool,
-) -> Result<usize, OutputError> {
+pub fn write_directory(dir: &Path, manifests: &Manifests, force: bool) -> Result<usize, OutputError> {
     // Serialize first: nothing touches the disk unless every file could be produced.
     let mut files: Vec<(String, String)> = Vec::with_capacity(manifests.files.len());
     for file in &manifests.files {
@@ -75,10 +71,7 @@ fn check_target(dir: &Path, force: bool) -> Result<(), OutputError> {
         )));
     }
     if !meta.is_dir() {
-        return Err(err(format!(
-            "`{}` exists and is not a directory",
-            dir.display()
-        )));
+        return Err(err(format!("`{}` exists and is not a directory", dir.display())));
     }
     if force {
         return Ok(());
@@ -100,13 +93,10 @@ fn check_target(dir: &Path, force: bool) -> Result<(), OutputError> {
 
 fn write_staging(staging: &Path, files: &[(String, String)]) -> Result<(), OutputError> {
     if fs::symlink_metadata(staging).is_ok() {
-        fs::remove_dir_all(staging)
-            .map_err(|e| err(format!("cannot clear stale `{}`: {e}", staging.display())))?;
+        fs::remove_dir_all(staging).map_err(|e| err(format!("cannot clear stale `{}`: {e}", staging.display())))?;
     }
-    fs::create_dir(staging)
-        .map_err(|e| err(format!("cannot create `{}`: {e}", staging.display())))?;
-    let mut index =
-        String::from("# Written by kokuc. kokuc replaces this directory on every build.\n");
+    fs::create_dir(staging).map_err(|e| err(format!("cannot create `{}`: {e}", staging.display())))?;
+    let mut index = String::from("# Written by kokuc. kokuc replaces this directory on every build.\n");
     for (name, yaml) in files {
         write_new(&staging.join(name), yaml.as_bytes())?;
         index.push_str(name);
@@ -133,21 +123,13 @@ fn swap_in(dir: &Path, staging: &Path, previous: &Path) -> Result<(), OutputErro
         if fs::symlink_metadata(previous).is_ok() {
             let _ = fs::remove_dir_all(previous);
         }
-        fs::rename(dir, previous).map_err(|e| {
-            err(format!(
-                "cannot move the old `{}` aside: {e}",
-                dir.display()
-            ))
-        })?;
+        fs::rename(dir, previous).map_err(|e| err(format!("cannot move the old `{}` aside: {e}", dir.display())))?;
     }
     if let Err(e) = fs::rename(staging, dir) {
         if existed {
             let _ = fs::rename(previous, dir);
         }
-        return Err(err(format!(
-            "cannot move the new output into `{}`: {e}",
-            dir.display()
-        )));
+        return Err(err(format!("cannot move the new output into `{}`: {e}", dir.display())));
     }
     if existed {
         let _ = fs::remove_dir_all(previous);

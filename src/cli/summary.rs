@@ -8,20 +8,9 @@ use crate::model::{Stack, WorkloadKind};
 use crate::quantity::Quantity;
 use crate::source::Spanned;
 
-pub fn summary(
-    shown: &str,
-    stack: &Stack,
-    graph: &DependencyGraph,
-    diagnostics: &Diagnostics,
-) -> String {
+pub fn summary(shown: &str, stack: &Stack, graph: &DependencyGraph, diagnostics: &Diagnostics) -> String {
     let total = totals(stack, |_| true).unwrap_or_default();
-    let count = |k: WorkloadKind| {
-        stack
-            .components
-            .iter()
-            .filter(|c| c.kind.value == k)
-            .count()
-    };
+    let count = |k: WorkloadKind| stack.components.iter().filter(|c| c.kind.value == k).count();
     let external = count(WorkloadKind::External);
     let jobs = count(WorkloadKind::Job);
     let mut out = format!(
@@ -59,10 +48,7 @@ fn lines(stack: &Stack, total: &Usage) -> String {
         against(total.memory_requests, &b.memory),
         against(total.memory_limits, &b.memory_limits)
     ));
-    out.push_str(&format!(
-        "  storage  {}\n",
-        against(total.storage, &b.storage)
-    ));
+    out.push_str(&format!("  storage  {}\n", against(total.storage, &b.storage)));
     out.push_str(&format!(
         "  pods     {}\n",
         against(Quantity::scalar(total.pods), &b.pods)

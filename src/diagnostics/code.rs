@@ -91,10 +91,6 @@ impl std::str::FromStr for Code {
     type Err = ();
     fn from_str(s: &str) -> Result<Code, ()> {
         let wanted = s.trim().to_ascii_uppercase();
-        Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.as_str() == wanted)
-            .ok_or(())
+        Code::ALL.iter().copied().find(|c| c.as_str() == wanted).ok_or(())
     }
 }

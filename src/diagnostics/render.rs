@@ -89,8 +89,7 @@ impl Report {
             let span = labeled(label, false, sources);
             if label.span.file == primary_file {
                 labels.push(span);
-            } else if let Some((_, group)) = others.iter_mut().find(|(f, _)| *f == label.span.file)
-            {
+            } else if let Some((_, group)) = others.iter_mut().find(|(f, _)| *f == label.span.file) {
                 group.push(span);
             } else {
                 others.push((label.span.file, vec![span]));
@@ -128,10 +127,7 @@ fn file_name(sources: &SourceMap, file: FileId) -> String {
 }
 
 fn named_source(sources: &SourceMap, file: FileId) -> NamedSource<String> {
-    let text = sources
-        .try_get(file)
-        .map(|f| f.text.to_string())
-        .unwrap_or_default();
+    let text = sources.try_get(file).map(|f| f.text.to_string()).unwrap_or_default();
     NamedSource::new(file_name(sources, file), text)
 }
 
@@ -182,9 +178,7 @@ impl miette::Diagnostic for Report {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
@@ -199,8 +193,6 @@ impl miette::Diagnostic for Report {
         if self.related.is_empty() {
             return None;
         }
-        Some(Box::new(
-            self.related.iter().map(|r| r as &dyn miette::Diagnostic),
-        ))
+        Some(Box::new(self.related.iter().map(|r| r as &dyn miette::Diagnostic)))
     }
 }

@@ -20,11 +20,7 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 }
 
 /// `help` text for a suggestion, or `None`.
-pub fn did_you_mean<'a>(
-    wanted: &str,
-    what: &str,
-    candidates: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+pub fn did_you_mean<'a>(wanted: &str, what: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<String> {
     closest(wanted, candidates).map(|c| format!("did you mean the {what} `{c}`?"))
 }
 
@@ -50,10 +46,7 @@ mod tests {
     #[test]
     fn finds_typos_but_not_unrelated_names() {
         let names = ["trino-coordinator", "trino-worker", "koku-db"];
-        assert_eq!(
-            closest("trino-cordinator", names),
-            Some("trino-coordinator")
-        );
+        assert_eq!(closest("trino-cordinator", names), Some("trino-coordinator"));
         assert_eq!(closest("koku-bd", names), Some("koku-db"));
         assert_eq!(closest("redis", names), None);
         assert_eq!(levenshtein("kitten", "sitting"), 3);

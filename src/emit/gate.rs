@@ -9,8 +9,8 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar, EnvVarSource, ResourceRequirements, SeccompProfile,
-    SecretKeySelector, SecurityContext, VolumeMount,
+    Capabilities, Container, EnvVar, EnvVarSource, ResourceRequirements, SeccompProfile, SecretKeySelector,
+    SecurityContext, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
@@ -34,7 +34,12 @@ while :; do
 done
 "#;
 
-const TCP_PROBE: &str = r#"probe() { nc -z -w 2 "$KOKUC_HOST" "$KOKUC_PORT" >/dev/null 2>&1; }
+/// `nc -z` exists only in busybox builds with the netcat-1.10 options; the
+/// plain busybox `nc` connects and runs `true` instead (`-e` must come last).
+const TCP_PROBE: &str = r#"probe() {
+  nc -z -w 2 "$KOKUC_HOST" "$KOKUC_PORT" </dev/null >/dev/null 2>&1 ||
+    nc -w 2 "$KOKUC_HOST" "$KOKUC_PORT" -e true </dev/null >/dev/null 2>&1
+}
 "#;
 
 const HTTP_PROBE: &str = r#"probe() { wget -q -T 5 -O /dev/null "$KOKUC_URL" >/dev/null 2>&1; }
@@ -116,30 +121,18 @@ pub fn init_container(stack: &Stack, edge: &Edge, target: &Component) -> Option<
         ResolvedGate::Tcp { port } => {
             env.push(host);
             env.push(plain("KOKUC_PORT", &port.to_string()));
-            env.push(plain(
-                "KOKUC_WHAT",
-                &format!("a TCP connect to $(KOKUC_HOST):{port}"),
-            ));
+            env.push(plain("KOKUC_WHAT", &format!("a TCP connect to $(KOKUC_HOST):{port}")));
             (stack.gates.image.clone(), Vec::new())
         }
         ResolvedGate::Http { port, path } => {
             let scheme = if *port == 443 { "https" } else { "http" };
             env.push(host);
-            env.push(plain(
-                "KOKUC_URL",
-                &format!("{scheme}://$(KOKUC_HOST):{port}{path}"),
-            ));
-            env.push(plain(
-                "KOKUC_WHAT",
-                &format!("an HTTP GET of $(KOKUC_URL) answering 2xx"),
-            ));
+            env.push(plain("KOKUC_URL", &format!("{scheme}://$(KOKUC_HOST):{port}{path}")));
+            env.push(plain("KOKUC_WHAT", "an HTTP GET of $(KOKUC_URL) answering 2xx"));
             (stack.gates.image.clone(), Vec::new())
         }
         ResolvedGate::Exec { command, image } => {
-            env.push(plain(
-                "KOKUC_WHAT",
-                &format!("the command `{}`", command.join(" ")),
-            ));
+            env.push(plain("KOKUC_WHAT", &format!("the command `{}`", command.join(" "))));
             env.push(plain("HOME", "/tmp"));
             let mut args = vec!["kokuc-gate".to_string()];
             args.extend(command.iter().cloned());
@@ -148,10 +141,7 @@ pub fn init_container(stack: &Stack, edge: &Edge, target: &Component) -> Option<
         ResolvedGate::Complete => {
             env.push(plain("KOKUC_JOB", &target.name));
             env.push(plain("KOKUC_NAMESPACE", &stack.namespace.value));
-            env.push(plain(
-                "KOKUC_WHAT",
-                &format!("completion of Job {}", target.name),
-            ));
+            env.push(plain("KOKUC_WHAT", &format!("completion of Job {}", target.name)));
             env.push(plain("HOME", "/tmp"));
             (stack.gates.kubectl_image.clone(), Vec::new())
         }
@@ -207,10 +197,7 @@ fn host_env(stack: &Stack, target: &Component) -> EnvVar {
         },
         None => plain(
             "KOKUC_HOST",
-            &format!(
-                "{}.{}.svc.{}",
-                target.name, stack.namespace.value, stack.cluster_domain
-            ),
+            &format!("{}.{}.svc.{}", target.name, stack.namespace.value, stack.cluster_domain),
         ),
     }
 }

@@ -47,12 +47,7 @@ pub fn selector(stack: &Stack, c: &Component) -> LabelSelector {
 }
 
 /// Metadata for an object named `name` belonging to component `c`.
-pub fn metadata(
-    stack: &Stack,
-    c: &Component,
-    name: &str,
-    annotations: Option<BTreeMap<String, String>>,
-) -> ObjectMeta {
+pub fn metadata(stack: &Stack, c: &Component, name: &str, annotations: Option<BTreeMap<String, String>>) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_string()),
         namespace: Some(stack.namespace.value.clone()),

@@ -5,6 +5,7 @@
 //! is byte-for-byte deterministic: components go in (wave, name) order and
 //! every map is a `BTreeMap`.
 
+mod files;
 pub mod gate;
 pub mod labels;
 mod rbac;
@@ -13,7 +14,7 @@ mod workload;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::batch::v1::Job;
-use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim, Service, ServiceAccount};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, PersistentVolumeClaim, Service, ServiceAccount};
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;
@@ -24,11 +25,13 @@ use crate::model::{Stack, WorkloadKind};
 /// One Kubernetes object, serialized with its own apiVersion and kind.
 #[derive(Clone, Debug, Serialize)]
 #[serde(untagged)]
+#[allow(clippy::large_enum_variant)] // built once per object and serialized; boxing buys nothing
 pub enum Object {
     Namespace(Namespace),
     ServiceAccount(ServiceAccount),
     Role(Role),
     RoleBinding(RoleBinding),
+    ConfigMap(ConfigMap),
     PersistentVolumeClaim(PersistentVolumeClaim),
     Service(Service),
     Deployment(Deployment),
@@ -110,15 +113,13 @@ pub fn emit(stack: &Stack, graph: &DependencyGraph) -> Manifests {
             objects.extend(objs);
             Some(name)
         };
+        if let Some(config_map) = files::config_map(stack, c) {
+            objects.push(Object::ConfigMap(config_map));
+        }
         if let Some(service) = service::service(stack, c) {
             objects.push(Object::Service(service));
         }
-        objects.extend(workload::workload(
-            stack,
-            c,
-            wave,
-            service_account.as_deref(),
-        ));
+        objects.extend(workload::workload(stack, c, wave, service_account.as_deref()));
         files.push(ManifestFile {
             name: format!("{wave:0width$}-{}.yaml", c.name),
             component: Some(c.name.clone()),

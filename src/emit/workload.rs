@@ -5,15 +5,15 @@ use std::collections::BTreeMap;
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction,
-    HTTPGetAction, PersistentVolumeClaim, PersistentVolumeClaimSpec,
-    PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec, Probe, ResourceRequirements,
-    SecretKeySelector, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
+    Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource, PodSpec, PodTemplateSpec,
+    Probe, ResourceRequirements, SecretKeySelector, TCPSocketAction, Volume, VolumeMount, VolumeResourceRequirements,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+use super::files;
 use super::gate;
 use super::labels;
 use super::Object;
@@ -22,12 +22,7 @@ use crate::model::{Component, EnvValue, ProbeAction, Resource, Stack, WorkloadKi
 const DATA_VOLUME: &str = "data";
 
 /// The workload object (and a PVC for a Deployment with storage).
-pub fn workload(
-    stack: &Stack,
-    c: &Component,
-    wave: u32,
-    service_account: Option<&str>,
-) -> Vec<Object> {
+pub fn workload(stack: &Stack, c: &Component, wave: u32, service_account: Option<&str>) -> Vec<Object> {
     let annotations = workload_annotations(c, wave);
     let meta = labels::metadata(stack, c, &c.name, Some(annotations));
     let template = pod_template(stack, c, service_account);
@@ -37,10 +32,7 @@ pub fn workload(
             if let Some(storage) = &c.storage {
                 objects.push(Object::PersistentVolumeClaim(PersistentVolumeClaim {
                     metadata: labels::metadata(stack, c, &claim_name(c), None),
-                    spec: Some(claim_spec(
-                        &storage.size.value.to_k8s_string(),
-                        storage.class.clone(),
-                    )),
+                    spec: Some(claim_spec(&storage.size.value.to_k8s_string(), storage.class.clone())),
                     ..PersistentVolumeClaim::default()
                 }));
             }
@@ -64,10 +56,7 @@ pub fn workload(
                         labels: Some(labels::selector_labels(stack, c)),
                         ..ObjectMeta::default()
                     },
-                    spec: Some(claim_spec(
-                        &storage.size.value.to_k8s_string(),
-                        storage.class.clone(),
-                    )),
+                    spec: Some(claim_spec(&storage.size.value.to_k8s_string(), storage.class.clone())),
                     ..PersistentVolumeClaim::default()
                 }]
             });
@@ -116,10 +105,7 @@ fn claim_spec(size: &str, class: Option<String>) -> PersistentVolumeClaimSpec {
     PersistentVolumeClaimSpec {
         access_modes: Some(vec!["ReadWriteOnce".to_string()]),
         resources: Some(VolumeResourceRequirements {
-            requests: Some(BTreeMap::from([(
-                "storage".to_string(),
-                K8sQuantity(size.to_string()),
-            )])),
+            requests: Some(BTreeMap::from([("storage".to_string(), K8sQuantity(size.to_string()))])),
             ..VolumeResourceRequirements::default()
         }),
         storage_class_name: class,
@@ -161,6 +147,8 @@ fn pod_template(stack: &Stack, c: &Component, service_account: Option<&str>) -> 
             });
         }
     }
+    mounts.extend(files::mounts(c));
+    volumes.extend(files::volume(c));
     if !init_containers.is_empty() {
         volumes.push(Volume {
             name: gate::TMP_VOLUME.to_string(),

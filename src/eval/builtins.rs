@@ -8,12 +8,7 @@ use crate::diagnostics::{Code, Diagnostic};
 use crate::source::Span;
 
 impl Evaluator<'_> {
-    pub(crate) fn call_builtin(
-        &mut self,
-        builtin: Builtin,
-        args: Vec<Value>,
-        span: Span,
-    ) -> R<Value> {
+    pub(crate) fn call_builtin(&mut self, builtin: Builtin, args: Vec<Value>, span: Span) -> R<Value> {
         for a in &args {
             if let ValueKind::Unknown(_) = a.kind {
                 return Err(self.unknown_name(a));
@@ -21,14 +16,9 @@ impl Evaluator<'_> {
         }
         match builtin {
             Builtin::Secret => {
-                let name = self
-                    .plain_string_arg(&args[0], "the secret name (first argument of `secret`)")?;
-                let key = self
-                    .plain_string_arg(&args[1], "the secret key (second argument of `secret`)")?;
-                Ok(Value::new(
-                    ValueKind::Secret(Rc::new(SecretValue { name, key })),
-                    span,
-                ))
+                let name = self.plain_string_arg(&args[0], "the secret name (first argument of `secret`)")?;
+                let key = self.plain_string_arg(&args[1], "the secret key (second argument of `secret`)")?;
+                Ok(Value::new(ValueKind::Secret(Rc::new(SecretValue { name, key })), span))
             }
             Builtin::ToString => {
                 let mut parts = Vec::new();
@@ -38,11 +28,7 @@ impl Evaluator<'_> {
             Builtin::Map => {
                 let function = args[0].clone();
                 let ValueKind::List(items) = &args[1].kind else {
-                    return Err(self.type_error(
-                        "the second argument of `map`",
-                        "a list",
-                        &args[1],
-                    ));
+                    return Err(self.type_error("the second argument of `map`", "a list", &args[1]));
                 };
                 let mut out = Vec::with_capacity(items.len());
                 for item in items.iter() {
@@ -58,13 +44,7 @@ impl Evaluator<'_> {
                 for list in lists.iter() {
                     match &list.kind {
                         ValueKind::List(items) => out.extend(items.iter().cloned()),
-                        _ => {
-                            return Err(self.type_error(
-                                "each element given to `concat`",
-                                "a list",
-                                list,
-                            ))
-                        }
+                        _ => return Err(self.type_error("each element given to `concat`", "a list", list)),
                     }
                 }
                 Ok(Value::new(ValueKind::List(Rc::from(out)), span))
@@ -76,13 +56,8 @@ impl Evaluator<'_> {
         match &v.kind {
             ValueKind::Str(s) if !s.is_empty() => Ok(s.clone()),
             ValueKind::Str(_) => Err(self.fail(
-                Diagnostic::error(
-                    Code::K0212,
-                    format!("{what} is empty"),
-                    v.origin,
-                    "empty string",
-                )
-                .with_help("give the name of a Kubernetes Secret and a key in it"),
+                Diagnostic::error(Code::K0212, format!("{what} is empty"), v.origin, "empty string")
+                    .with_help("give the name of a Kubernetes Secret and a key in it"),
             )),
             _ => Err(self.type_error(what, "a string", v)),
         }

@@ -11,6 +11,9 @@ use crate::quantity::{Dim, QuantityError};
 use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, Binding, Expr, ExprKind, Name, Pattern, StrPart, UnaryOp};
 
+/// A `let` binding: name, where it is written, its expression.
+type LetBinding = (Rc<str>, Span, Rc<Expr>);
+
 /// How deep evaluation may recurse before it is treated as runaway recursion.
 const MAX_EVAL_DEPTH: usize = 10_000;
 
@@ -87,10 +90,7 @@ impl Evaluator<'_> {
                     .map(|(name, span, expr)| Slot {
                         name,
                         span,
-                        state: SlotState::Pending {
-                            expr,
-                            frame: target,
-                        },
+                        state: SlotState::Pending { expr, frame: target },
                     })
                     .collect();
                 let inner = self.scopes.new_frame(Some(frame), slots);
@@ -106,8 +106,8 @@ impl Evaluator<'_> {
         Ok(Value::new(kind, span))
     }
 
-    fn let_slots(&mut self, bindings: &[Binding]) -> R<Vec<(Rc<str>, Span, Rc<Expr>)>> {
-        let mut out: Vec<(Rc<str>, Span, Rc<Expr>)> = Vec::with_capacity(bindings.len());
+    fn let_slots(&mut self, bindings: &[Binding]) -> R<Vec<LetBinding>> {
+        let mut out: Vec<LetBinding> = Vec::with_capacity(bindings.len());
         let mut failed = false;
         for b in bindings {
             if b.path.len() != 1 {
@@ -155,10 +155,7 @@ impl Evaluator<'_> {
         }
         if self.component_names.contains(&*name.text) {
             self.record_reference(name);
-            return Ok(Value::new(
-                ValueKind::Component(name.text.clone()),
-                name.span,
-            ));
+            return Ok(Value::new(ValueKind::Component(name.text.clone()), name.span));
         }
         let mut candidates: Vec<Rc<str>> = self.scopes.visible_names(frame);
         candidates.extend(self.component_names.iter().cloned());
@@ -193,8 +190,7 @@ impl Evaluator<'_> {
             SlotState::Running => {
                 let name = self.scopes.slot(slot).name.clone();
                 let defined = self.scopes.slot(slot).span;
-                let mut chain: Vec<String> =
-                    self.forcing.iter().map(|(n, _)| n.to_string()).collect();
+                let mut chain: Vec<String> = self.forcing.iter().map(|(n, _)| n.to_string()).collect();
                 if let Some(pos) = chain.iter().position(|n| **n == *name) {
                     chain.drain(..pos);
                 }
@@ -259,9 +255,7 @@ impl Evaluator<'_> {
         );
         d = match &u.suggestion {
             Some(s) => d.with_help(s.clone()),
-            None => d.with_help(
-                "define it with `let`, declare a component with this name, or import it",
-            ),
+            None => d.with_help("define it with `let`, declare a component with this name, or import it"),
         };
         self.fail(d)
     }
@@ -292,11 +286,7 @@ impl Evaluator<'_> {
                 AttrNode::Nested(sub, sub_span) => self.build_attrs(sub, frame, sub_span),
             };
             match value {
-                Ok(value) => fields.push(Field {
-                    name,
-                    key_span,
-                    value,
-                }),
+                Ok(value) => fields.push(Field { name, key_span, value }),
                 Err(Failed) => failed = true,
             }
         }
@@ -304,10 +294,7 @@ impl Evaluator<'_> {
             return Err(Failed);
         }
         fields.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Value::new(
-            ValueKind::Attrs(Rc::new(Attrs { fields })),
-            span,
-        ))
+        Ok(Value::new(ValueKind::Attrs(Rc::new(Attrs { fields })), span))
     }
 
     pub(crate) fn select(&mut self, value: Value, key: &Name) -> R<Value> {
@@ -421,10 +408,7 @@ impl Evaluator<'_> {
     }
 
     fn call_closure(&mut self, closure: &Closure, arg: Value, call_span: Span) -> R<Value> {
-        let label: Rc<str> = closure
-            .name
-            .clone()
-            .unwrap_or_else(|| Rc::from("<function>"));
+        let label: Rc<str> = closure.name.clone().unwrap_or_else(|| Rc::from("<function>"));
         if self.calls.len() >= self.limits.max_call_depth {
             let mut chain: Vec<&str> = self.calls.iter().rev().take(6).map(|(n, _)| &**n).collect();
             chain.reverse();
@@ -459,10 +443,7 @@ impl Evaluator<'_> {
                     return Err(self.fail(
                         Diagnostic::error(
                             Code::K0208,
-                            format!(
-                                "`{label}` takes an attribute set of arguments, not {}",
-                                arg.type_name()
-                            ),
+                            format!("`{label}` takes an attribute set of arguments, not {}", arg.type_name()),
                             arg.origin,
                             format!("this is {}", arg.type_name()),
                         )
@@ -521,10 +502,7 @@ impl Evaluator<'_> {
                             self.report(
                                 Diagnostic::error(
                                     Code::K0208,
-                                    format!(
-                                        "missing argument `{}` in a call to `{label}`",
-                                        p.name.text
-                                    ),
+                                    format!("missing argument `{}` in a call to `{label}`", p.name.text),
                                     arg.origin,
                                     format!("`{}` is not given here", p.name.text),
                                 )
@@ -545,13 +523,7 @@ impl Evaluator<'_> {
         self.enter_call(label, call_span, &function.body, frame)
     }
 
-    fn enter_call(
-        &mut self,
-        label: Rc<str>,
-        call_span: Span,
-        body: &Expr,
-        frame: FrameId,
-    ) -> R<Value> {
+    fn enter_call(&mut self, label: Rc<str>, call_span: Span, body: &Expr, frame: FrameId) -> R<Value> {
         self.calls.push((label, call_span));
         let result = self.eval(body, frame);
         self.calls.pop();
@@ -573,14 +545,7 @@ impl Evaluator<'_> {
         }
     }
 
-    fn binary(
-        &mut self,
-        op: BinaryOp,
-        lhs: &Expr,
-        rhs: &Expr,
-        frame: FrameId,
-        span: Span,
-    ) -> R<Value> {
+    fn binary(&mut self, op: BinaryOp, lhs: &Expr, rhs: &Expr, frame: FrameId, span: Span) -> R<Value> {
         // `&&` and `||` short-circuit.
         if matches!(op, BinaryOp::And | BinaryOp::Or) {
             let l = self.eval(lhs, frame)?;
@@ -607,23 +572,13 @@ impl Evaluator<'_> {
             BinaryOp::Merge => self.merge_values(l, r, span),
             BinaryOp::Eq | BinaryOp::Ne => {
                 let equal = self.equal(&l, &r, span)?;
-                Ok(Value::new(
-                    ValueKind::Bool(equal == (op == BinaryOp::Eq)),
-                    span,
-                ))
+                Ok(Value::new(ValueKind::Bool(equal == (op == BinaryOp::Eq)), span))
             }
             BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
                 let ordering = match (&l.kind, &r.kind) {
-                    (ValueKind::Number(a), ValueKind::Number(b)) if a.dim == b.dim => {
-                        a.nanos.cmp(&b.nanos)
-                    }
+                    (ValueKind::Number(a), ValueKind::Number(b)) if a.dim == b.dim => a.nanos.cmp(&b.nanos),
                     (ValueKind::Number(a), ValueKind::Number(b)) => {
-                        return Err(self.quantity_error(
-                            QuantityError::Mismatch(a.dim, b.dim),
-                            span,
-                            &l,
-                            &r,
-                        ))
+                        return Err(self.quantity_error(QuantityError::Mismatch(a.dim, b.dim), span, &l, &r))
                     }
                     (ValueKind::Str(a), ValueKind::Str(b)) => a.cmp(b),
                     _ => {
@@ -661,9 +616,7 @@ impl Evaluator<'_> {
                 (
                     ValueKind::Str(_) | ValueKind::Text(_) | ValueKind::Address(_),
                     ValueKind::Str(_) | ValueKind::Text(_) | ValueKind::Address(_),
-                ) if !(matches!(l.kind, ValueKind::Address(_))
-                    && matches!(r.kind, ValueKind::Address(_))) =>
-                {
+                ) if !(matches!(l.kind, ValueKind::Address(_)) && matches!(r.kind, ValueKind::Address(_))) => {
                     let mut parts = Vec::new();
                     self.append_text(&mut parts, &l)?;
                     self.append_text(&mut parts, &r)?;
@@ -701,18 +654,11 @@ impl Evaluator<'_> {
                 },
             )),
             _ => {
-                let culprit = if left.as_attrs().is_none() {
-                    &left
-                } else {
-                    &right
-                };
+                let culprit = if left.as_attrs().is_none() { &left } else { &right };
                 Err(self.fail(
                     Diagnostic::error(
                         Code::K0202,
-                        format!(
-                            "`//` merges two attribute sets, not {}",
-                            culprit.type_name()
-                        ),
+                        format!("`//` merges two attribute sets, not {}", culprit.type_name()),
                         span,
                         "in this merge",
                     )
@@ -756,25 +702,21 @@ impl Evaluator<'_> {
             (ValueKind::Function(_) | ValueKind::Builtin(_), _)
             | (_, ValueKind::Function(_) | ValueKind::Builtin(_)) => {
                 return Err(self.fail(
+                    Diagnostic::error(Code::K0202, "functions cannot be compared", span, "in this comparison")
+                        .with_help("compare the values the functions return instead"),
+                ))
+            }
+            (ValueKind::Text(_) | ValueKind::Address(_), _) | (_, ValueKind::Text(_) | ValueKind::Address(_)) => {
+                return Err(self.fail(
                     Diagnostic::error(
                         Code::K0202,
-                        "functions cannot be compared",
+                        "component addresses are only known after evaluation and cannot be compared",
                         span,
                         "in this comparison",
                     )
-                    .with_help("compare the values the functions return instead"),
+                    .with_help("compare component names (`x.name`) instead"),
                 ))
             }
-            (ValueKind::Text(_) | ValueKind::Address(_), _)
-            | (_, ValueKind::Text(_) | ValueKind::Address(_)) => return Err(self.fail(
-                Diagnostic::error(
-                    Code::K0202,
-                    "component addresses are only known after evaluation and cannot be compared",
-                    span,
-                    "in this comparison",
-                )
-                .with_help("compare component names (`x.name`) instead"),
-            )),
             _ => false,
         })
     }
@@ -809,7 +751,10 @@ impl Evaluator<'_> {
             return Err(self.fail(
                 Diagnostic::error(
                     Code::K0105,
-                    format!("a string of {len} bytes exceeds the limit of {} bytes", self.limits.max_string_bytes),
+                    format!(
+                        "a string of {len} bytes exceeds the limit of {} bytes",
+                        self.limits.max_string_bytes
+                    ),
                     span,
                     "string too long",
                 )
@@ -910,13 +855,7 @@ impl Evaluator<'_> {
         )
     }
 
-    pub(crate) fn quantity_error(
-        &mut self,
-        e: QuantityError,
-        span: Span,
-        l: &Value,
-        r: &Value,
-    ) -> Failed {
+    pub(crate) fn quantity_error(&mut self, e: QuantityError, span: Span, l: &Value, r: &Value) -> Failed {
         let d = match e {
             QuantityError::Mismatch(a, b) => Diagnostic::error(
                 Code::K0203,
@@ -951,10 +890,9 @@ pub(crate) fn merge_attrs(a: &Attrs, b: &Attrs) -> Attrs {
         match (a.fields.get(i), b.fields.get(j)) {
             (Some(x), Some(y)) if x.name == y.name => {
                 let value = match (&x.value.kind, &y.value.kind) {
-                    (ValueKind::Attrs(xa), ValueKind::Attrs(ya)) => Value::new(
-                        ValueKind::Attrs(Rc::new(merge_attrs(xa, ya))),
-                        y.value.origin,
-                    ),
+                    (ValueKind::Attrs(xa), ValueKind::Attrs(ya)) => {
+                        Value::new(ValueKind::Attrs(Rc::new(merge_attrs(xa, ya))), y.value.origin)
+                    }
                     _ => y.value.clone(),
                 };
                 fields.push(Field {
@@ -1024,12 +962,17 @@ impl<'a> AttrTree<'a> {
         };
         let existing = self.entries.iter_mut().find(|(n, _, _)| **n == *first.text);
         match (existing, rest.is_empty()) {
-            (None, true) => self.entries.push((first.text.clone(), first.span, AttrNode::Leaf(binding))),
+            (None, true) => self
+                .entries
+                .push((first.text.clone(), first.span, AttrNode::Leaf(binding))),
             (None, false) => {
                 let mut sub = AttrTree::default();
                 sub.insert(rest, binding)?;
-                self.entries
-                    .push((first.text.clone(), first.span, AttrNode::Nested(sub, first.span.to(binding.span))));
+                self.entries.push((
+                    first.text.clone(),
+                    first.span,
+                    AttrNode::Nested(sub, first.span.to(binding.span)),
+                ));
             }
             (Some((_, _, AttrNode::Nested(sub, _))), false) => sub.insert(rest, binding)?,
             (Some((_, first_span, _)), _) => {
@@ -1041,7 +984,9 @@ impl<'a> AttrTree<'a> {
                         "second definition",
                     )
                     .with_label(*first_span, "first definition")
-                    .with_help("remove one of them; to change a field of a set defined elsewhere, use `base // { ... }`"),
+                    .with_help(
+                        "remove one of them; to change a field of a set defined elsewhere, use `base // { ... }`",
+                    ),
                 ))
             }
         }

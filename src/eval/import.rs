@@ -43,9 +43,7 @@ impl Evaluator<'_> {
                     import.span,
                     "import depth limit reached here",
                 )
-                .with_help(
-                    "flatten the library structure, or raise the limit with `--max-import-depth`",
-                ),
+                .with_help("flatten the library structure, or raise the limit with `--max-import-depth`"),
             ));
         }
 
@@ -94,16 +92,12 @@ impl Evaluator<'_> {
             }
             Err(LoadError::NotUtf8 { valid_up_to, lossy }) => {
                 let id = self.sources.add(path.display().to_string(), path, lossy);
-                return Err(self.fail(
-                    crate::not_utf8_diagnostic(id, valid_up_to)
-                        .with_label(import.span, "imported here"),
-                ));
+                return Err(
+                    self.fail(crate::not_utf8_diagnostic(id, valid_up_to).with_label(import.span, "imported here"))
+                );
             }
         };
-        let name = display_name(
-            self.sources.get(import.span.file).name.as_str(),
-            &import.path,
-        );
+        let name = display_name(self.sources.get(import.span.file).name.as_str(), &import.path);
         let file_id = self.sources.add(name, path, text);
         let file_text = self.sources.get(file_id).text.clone();
         let ast = match crate::syntax::parse(file_id, &file_text, self.limits) {
@@ -199,25 +193,15 @@ impl Evaluator<'_> {
             return Err(Failed);
         }
         fields.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(Value::new(
-            ValueKind::Attrs(Rc::new(Attrs { fields })),
-            import_span,
-        ))
+        Ok(Value::new(ValueKind::Attrs(Rc::new(Attrs { fields })), import_span))
     }
 
     fn import_cycle(&mut self, path: &Path, import: &ImportPath) -> Failed {
-        let start = self
-            .import_chain
-            .iter()
-            .position(|(p, _)| p == path)
-            .unwrap_or(0);
+        let start = self.import_chain.iter().position(|(p, _)| p == path).unwrap_or(0);
         let mut files: Vec<String> = Vec::new();
         let mut d = Diagnostic::error(
             Code::K0211,
-            format!(
-                "import cycle: `{}` imports itself through other files",
-                import.path
-            ),
+            format!("import cycle: `{}` imports itself through other files", import.path),
             import.span,
             "this import closes the cycle",
         );

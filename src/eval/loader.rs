@@ -75,3 +75,16 @@ impl Loader for MemoryLoader<'_> {
         }
     }
 }
+
+/// Files under a root directory, addressed by relative paths: diagnostics show
+/// the short relative names (used by the fixture tests and the fuzzers).
+#[derive(Debug, Clone)]
+pub struct DirLoader {
+    pub root: PathBuf,
+}
+
+impl Loader for DirLoader {
+    fn load(&self, path: &Path) -> Result<String, LoadError> {
+        FsLoader.load(&self.root.join(path))
+    }
+}

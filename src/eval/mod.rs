@@ -25,7 +25,6 @@ use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Name};
 
 pub use loader::{FsLoader, LoadError, Loader, MemoryLoader};
-use profile::ScopeRef;
 use scope::{FrameId, Scopes, Slot, SlotState};
 use value::{Builtin, BuiltinCall, Value, ValueKind};
 
@@ -50,6 +49,8 @@ pub struct SourceFacts {
     pub declarations: Vec<(String, Span, Span)>,
     /// Declared profiles: (name, span of the name).
     pub profiles: Vec<(String, Span)>,
+    /// `let`s the selected profile replaced: (the file's binding, the profile's binding).
+    pub replaced_lets: Vec<(Span, Span)>,
 }
 
 pub struct Evaluator<'a> {
@@ -72,11 +73,7 @@ pub struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(
-        loader: &'a dyn Loader,
-        limits: &'a Limits,
-        sources: &'a mut SourceMap,
-    ) -> Evaluator<'a> {
+    fn new(loader: &'a dyn Loader, limits: &'a Limits, sources: &'a mut SourceMap) -> Evaluator<'a> {
         let mut scopes = Scopes::default();
         let builtins = Builtin::ALL
             .iter()
@@ -121,13 +118,6 @@ impl<'a> Evaluator<'a> {
 
     pub(crate) fn record_reference(&mut self, name: &Name) {
         self.references.push((name.text.clone(), name.span));
-    }
-
-    fn frame_for(&self, scope: ScopeRef, root: FrameId, profile_frames: &[FrameId]) -> FrameId {
-        match scope {
-            ScopeRef::Root => root,
-            ScopeRef::Profile(i) => profile_frames.get(i).copied().unwrap_or(root),
-        }
     }
 }
 
@@ -185,21 +175,16 @@ pub fn evaluate(
             .iter()
             .map(|p| (p.name.text.to_string(), p.name.span))
             .collect(),
+        replaced_lets: selection.replaced_lets.clone(),
         ..SourceFacts::default()
     };
     for item in &file.items {
         match item {
-            ast::Item::Component(c) => {
-                facts
-                    .declarations
-                    .push((c.name.text.to_string(), c.name.span, c.span))
-            }
+            ast::Item::Component(c) => facts.declarations.push((c.name.text.to_string(), c.name.span, c.span)),
             ast::Item::Profile(p) => {
                 for s in &p.statements {
                     if let ast::ProfileStatement::Add(c) = s {
-                        facts
-                            .declarations
-                            .push((c.name.text.to_string(), c.name.span, c.span));
+                        facts.declarations.push((c.name.text.to_string(), c.name.span, c.span));
                     }
                 }
             }
@@ -252,18 +237,11 @@ pub fn evaluate(
     let root_target = ev.scopes.next_frame_id();
     let root_slots = let_slots(&selection.lets, root_target, &mut ev.diagnostics);
     let root_frame = ev.scopes.new_frame(Some(ev.builtins_frame), root_slots);
-    let mut profile_frames = Vec::new();
-    for lets in &selection.profile_lets {
-        let target = ev.scopes.next_frame_id();
-        let slots = let_slots(lets, target, &mut ev.diagnostics);
-        profile_frames.push(ev.scopes.new_frame(Some(root_frame), slots));
-    }
 
     // The stack settings, with profile patches merged in order.
     let mut stack_value = ev.eval(&stack_item.body, root_frame).ok();
-    for (patch, scope) in &selection.stack_patches {
-        let frame = ev.frame_for(*scope, root_frame, &profile_frames);
-        let patch_value = ev.eval(patch, frame);
+    for patch in &selection.stack_patches {
+        let patch_value = ev.eval(patch, root_frame);
         if let (Some(base), Ok(patch_value)) = (stack_value.take(), patch_value) {
             stack_value = ev.merge_values(base, patch_value, patch.span).ok();
         }
@@ -271,15 +249,13 @@ pub fn evaluate(
 
     let mut components = Vec::with_capacity(selection.components.len());
     for (name, decl) in &selection.components {
-        let frame = ev.frame_for(decl.scope, root_frame, &profile_frames);
-        let Ok(mut value) = ev.component_value(&decl.item.value, frame) else {
+        let Ok(mut value) = ev.component_value(&decl.item.value, root_frame) else {
             continue;
         };
         let mut overridden = Vec::new();
         let mut ok = true;
-        for (item, scope) in &decl.overrides {
-            let frame = ev.frame_for(*scope, root_frame, &profile_frames);
-            match ev.component_value(&item.value, frame) {
+        for item in &decl.overrides {
+            match ev.component_value(&item.value, root_frame) {
                 Ok(patch) => match ev.merge_values(value.clone(), patch, item.span) {
                     Ok(merged) => {
                         value = merged;
@@ -302,11 +278,9 @@ pub fn evaluate(
     }
 
     // Report problems in bindings that nothing used, too: a stack is checked whole.
-    for frame in std::iter::once(root_frame).chain(profile_frames.iter().copied()) {
-        for slot in ev.scopes.frame_slots(frame) {
-            let span = ev.scopes.slot(slot).span;
-            let _ = ev.force(slot, span);
-        }
+    for slot in ev.scopes.frame_slots(root_frame) {
+        let span = ev.scopes.slot(slot).span;
+        let _ = ev.force(slot, span);
     }
 
     let removed: Vec<lower::RemovedComponent> = selection
@@ -331,11 +305,7 @@ pub fn evaluate(
         lower::lower(input, &mut ev.diagnostics)
     });
 
-    facts.references = ev
-        .references
-        .iter()
-        .map(|(n, s)| (n.to_string(), *s))
-        .collect();
+    facts.references = ev.references.iter().map(|(n, s)| (n.to_string(), *s)).collect();
     let mut diagnostics = std::mem::take(&mut ev.diagnostics);
     if diagnostics.has_errors() {
         return Evaluation {

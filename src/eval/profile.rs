@@ -11,22 +11,11 @@ use std::rc::Rc;
 use crate::diagnostics::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::source::Span;
-use crate::syntax::ast::{
-    ComponentItem, Expr, File, Item, LetItem, ProfileItem, ProfileStatement, StackItem,
-};
-
-/// Where a declaration's names are looked up: the file's top level, or a profile's own `let`s.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScopeRef {
-    Root,
-    /// Index into [`Selection::profile_lets`].
-    Profile(usize),
-}
+use crate::syntax::ast::{ComponentItem, Expr, File, Item, LetItem, ProfileItem, ProfileStatement, StackItem};
 
 pub struct ComponentDecl<'a> {
     pub item: &'a ComponentItem,
-    pub scope: ScopeRef,
-    pub overrides: Vec<(&'a ComponentItem, ScopeRef)>,
+    pub overrides: Vec<&'a ComponentItem>,
 }
 
 pub struct Removed {
@@ -38,26 +27,24 @@ pub struct Removed {
 /// The declarations that make up one variant of the stack.
 pub struct Selection<'a> {
     pub stack: Option<&'a StackItem>,
-    pub stack_patches: Vec<(Rc<Expr>, ScopeRef)>,
+    pub stack_patches: Vec<Rc<Expr>>,
+    /// The file's `let`s, with those of the selected profiles replacing or adding
+    /// bindings (Nix-overlay style: the whole stack sees the profile's value).
     pub lets: Vec<&'a LetItem>,
-    /// The `let`s of each selected profile, base-most first.
-    pub profile_lets: Vec<Vec<&'a LetItem>>,
+    /// (replaced binding, the profile's binding) name spans.
+    pub replaced_lets: Vec<(Span, Span)>,
     pub components: BTreeMap<Rc<str>, ComponentDecl<'a>>,
     pub removed: Vec<Removed>,
     pub profiles: Vec<&'a ProfileItem>,
     pub chain: Vec<&'a ProfileItem>,
 }
 
-pub fn select<'a>(
-    file: &'a File,
-    profile: Option<&str>,
-    diagnostics: &mut Diagnostics,
-) -> Selection<'a> {
+pub fn select<'a>(file: &'a File, profile: Option<&str>, diagnostics: &mut Diagnostics) -> Selection<'a> {
     let mut selection = Selection {
         stack: None,
         stack_patches: Vec::new(),
         lets: Vec::new(),
-        profile_lets: Vec::new(),
+        replaced_lets: Vec::new(),
         components: BTreeMap::new(),
         removed: Vec::new(),
         profiles: Vec::new(),
@@ -76,9 +63,7 @@ pub fn select<'a>(
                         "second stack",
                     )
                     .with_label(first.name.span, "first stack")
-                    .with_help(
-                        "a stack file declares exactly one `stack`; use profiles for variants",
-                    ),
+                    .with_help("a stack file declares exactly one `stack`; use profiles for variants"),
                 ),
             },
             Item::Component(c) => {
@@ -99,17 +84,12 @@ pub fn select<'a>(
                     c.name.text.clone(),
                     ComponentDecl {
                         item: c,
-                        scope: ScopeRef::Root,
                         overrides: Vec::new(),
                     },
                 );
             }
             Item::Profile(p) => {
-                if let Some(first) = selection
-                    .profiles
-                    .iter()
-                    .find(|q| q.name.text == p.name.text)
-                {
+                if let Some(first) = selection.profiles.iter().find(|q| q.name.text == p.name.text) {
                     diagnostics.push(
                         Diagnostic::error(
                             Code::K0207,
@@ -138,23 +118,18 @@ pub fn select<'a>(
 }
 
 /// The profiles to apply for `wanted`, base-most first.
-fn chain<'a>(
-    profiles: &[&'a ProfileItem],
-    wanted: &str,
-    diagnostics: &mut Diagnostics,
-) -> Vec<&'a ProfileItem> {
+fn chain<'a>(profiles: &[&'a ProfileItem], wanted: &str, diagnostics: &mut Diagnostics) -> Vec<&'a ProfileItem> {
     let find = |name: &str| profiles.iter().copied().find(|p| &*p.name.text == name);
     let Some(mut current) = find(wanted) else {
         let span = profiles.first().map(|p| p.name.span).unwrap_or_default();
         let names: Vec<&str> = profiles.iter().map(|p| &*p.name.text).collect();
-        let help =
-            suggest::did_you_mean(wanted, "profile", names.iter().copied()).unwrap_or_else(|| {
-                if names.is_empty() {
-                    "this stack declares no profiles".to_string()
-                } else {
-                    format!("the profiles are: {}", names.join(", "))
-                }
-            });
+        let help = suggest::did_you_mean(wanted, "profile", names.iter().copied()).unwrap_or_else(|| {
+            if names.is_empty() {
+                "this stack declares no profiles".to_string()
+            } else {
+                format!("the profiles are: {}", names.join(", "))
+            }
+        });
         diagnostics.push(
             Diagnostic::error(
                 Code::K0216,
@@ -215,19 +190,34 @@ fn chain<'a>(
     out
 }
 
-fn apply<'a>(
-    selection: &mut Selection<'a>,
-    profile: &'a ProfileItem,
-    diagnostics: &mut Diagnostics,
-) {
-    let scope = ScopeRef::Profile(selection.profile_lets.len());
-    let mut lets = Vec::new();
+fn apply<'a>(selection: &mut Selection<'a>, profile: &'a ProfileItem, diagnostics: &mut Diagnostics) {
+    let mut own: Vec<&LetItem> = Vec::new();
     for statement in &profile.statements {
         match statement {
-            ProfileStatement::Let(l) => lets.push(l),
-            ProfileStatement::Stack { body, .. } => {
-                selection.stack_patches.push((body.clone(), scope))
+            ProfileStatement::Let(l) => {
+                if let Some(first) = own.iter().find(|o| o.name.text == l.name.text) {
+                    diagnostics.push(
+                        Diagnostic::error(
+                            Code::K0207,
+                            format!("`{}` is bound twice in profile `{}`", l.name.text, profile.name.text),
+                            l.name.span,
+                            "second binding",
+                        )
+                        .with_label(first.name.span, "first binding")
+                        .with_help("remove one of them"),
+                    );
+                    continue;
+                }
+                own.push(l);
+                match selection.lets.iter_mut().find(|b| b.name.text == l.name.text) {
+                    Some(base) => {
+                        selection.replaced_lets.push((base.name.span, l.name.span));
+                        *base = l;
+                    }
+                    None => selection.lets.push(l),
+                }
             }
+            ProfileStatement::Stack { body, .. } => selection.stack_patches.push(body.clone()),
             ProfileStatement::Add(c) => {
                 if let Some(existing) = selection.components.get(&c.name.text) {
                     diagnostics.push(
@@ -241,10 +231,7 @@ fn apply<'a>(
                             "added again here",
                         )
                         .with_label(existing.item.name.span, "already declared here")
-                        .with_help(format!(
-                            "to change it, write `override {} {{ ... }}`",
-                            c.name.text
-                        )),
+                        .with_help(format!("to change it, write `override {} {{ ... }}`", c.name.text)),
                     );
                     continue;
                 }
@@ -253,13 +240,12 @@ fn apply<'a>(
                     c.name.text.clone(),
                     ComponentDecl {
                         item: c,
-                        scope,
                         overrides: Vec::new(),
                     },
                 );
             }
             ProfileStatement::Override(c) => match selection.components.get_mut(&c.name.text) {
-                Some(decl) => decl.overrides.push((c, scope)),
+                Some(decl) => decl.overrides.push(c),
                 None => diagnostics.push(missing_target(
                     selection,
                     profile,
@@ -276,23 +262,14 @@ fn apply<'a>(
                         profile: profile.name.text.clone(),
                     });
                 } else {
-                    diagnostics.push(missing_target(
-                        selection, profile, "remove", &name.text, name.span,
-                    ));
+                    diagnostics.push(missing_target(selection, profile, "remove", &name.text, name.span));
                 }
             }
         }
     }
-    selection.profile_lets.push(lets);
 }
 
-fn missing_target(
-    selection: &Selection<'_>,
-    profile: &ProfileItem,
-    verb: &str,
-    name: &str,
-    span: Span,
-) -> Diagnostic {
+fn missing_target(selection: &Selection<'_>, profile: &ProfileItem, verb: &str, name: &str, span: Span) -> Diagnostic {
     let removed = selection.removed.iter().find(|r| &*r.name == name);
     let mut d = Diagnostic::error(
         Code::K0217,
@@ -306,15 +283,11 @@ fn missing_target(
     if let Some(r) = removed {
         return d
             .with_label(r.span, format!("removed here by profile `{}`", r.profile))
-            .with_help(
-                "a removed component cannot be changed; drop this statement or the `remove`",
-            );
+            .with_help("a removed component cannot be changed; drop this statement or the `remove`");
     }
     d = match suggest::did_you_mean(name, "component", selection.components.keys().map(|k| &**k)) {
         Some(h) => d.with_help(h),
-        None => {
-            d.with_help("to add a new component, write `component NAME { ... }` in the profile")
-        }
+        None => d.with_help("to add a new component, write `component NAME { ... }` in the profile"),
     };
     d
 }

@@ -130,12 +130,7 @@ impl Builtin {
         }
     }
 
-    pub const ALL: [Builtin; 4] = [
-        Builtin::Secret,
-        Builtin::ToString,
-        Builtin::Map,
-        Builtin::Concat,
-    ];
+    pub const ALL: [Builtin; 4] = [Builtin::Secret, Builtin::ToString, Builtin::Map, Builtin::Concat];
 }
 
 #[derive(Debug)]

@@ -54,25 +54,18 @@ pub fn check_edges(stack: &Stack, _graph: &DependencyGraph, diagnostics: &mut Di
     }
 }
 
-fn check_gate(
-    stack: &Stack,
-    c: &Component,
-    edge: &Edge,
-    target: &Component,
-    diagnostics: &mut Diagnostics,
-) {
+fn check_gate(stack: &Stack, c: &Component, edge: &Edge, target: &Component, diagnostics: &mut Diagnostics) {
     let gate_span = edge.gate.as_ref().map_or(edge.span, |g| g.span);
     let ports: Vec<&str> = target.ports.iter().map(|p| p.name.as_str()).collect();
     let unknown_port = |port: &str, diagnostics: &mut Diagnostics| {
         if target.port(port).is_none() {
-            let help =
-                suggest::did_you_mean(port, "port", ports.iter().copied()).unwrap_or_else(|| {
-                    if ports.is_empty() {
-                        format!("`{}` declares no ports", target.name)
-                    } else {
-                        format!("the ports of `{}` are: {}", target.name, ports.join(", "))
-                    }
-                });
+            let help = suggest::did_you_mean(port, "port", ports.iter().copied()).unwrap_or_else(|| {
+                if ports.is_empty() {
+                    format!("`{}` declares no ports", target.name)
+                } else {
+                    format!("the ports of `{}` are: {}", target.name, ports.join(", "))
+                }
+            });
             diagnostics.push(
                 Diagnostic::error(
                     Code::K0308,
@@ -92,7 +85,10 @@ fn check_gate(
         diagnostics.push(
             Diagnostic::error(
                 Code::K0308,
-                format!("`{}` comes after `{}`, but {what} needs a port and `{}` has none", c.name, target.name, target.name),
+                format!(
+                    "`{}` comes after `{}`, but {what} needs a port and `{}` has none",
+                    c.name, target.name, target.name
+                ),
                 gate_span,
                 "nothing to connect to",
             )
@@ -108,9 +104,7 @@ fn check_gate(
             WorkloadKind::Job => {
                 check_ttl(c, edge, target, diagnostics);
             }
-            _ if target.ports.is_empty() => {
-                needs_a_port("the default gate (a TCP connect)", diagnostics)
-            }
+            _ if target.ports.is_empty() => needs_a_port("the default gate (a TCP connect)", diagnostics),
             _ => {}
         },
         Some(Gate::Tcp { port }) | Some(Gate::Http { port, .. }) => match port {
@@ -152,12 +146,7 @@ fn check_gate(
             }
         }
     }
-    if target.replicas.value == 0
-        && matches!(
-            target.kind.value,
-            WorkloadKind::Service | WorkloadKind::Stateful
-        )
-    {
+    if target.replicas.value == 0 && matches!(target.kind.value, WorkloadKind::Service | WorkloadKind::Stateful) {
         diagnostics.push(
             Diagnostic::error(
                 Code::K0304,
@@ -216,10 +205,7 @@ pub fn check_references(stack: &Stack, graph: &DependencyGraph, diagnostics: &mu
             diagnostics.push(
                 Diagnostic::warning(
                     Code::K0307,
-                    format!(
-                        "`{}` uses `{}` but does not come after it",
-                        c.name, r.target
-                    ),
+                    format!("`{}` uses `{}` but does not come after it", c.name, r.target),
                     r.span,
                     format!("used in {}", r.context),
                 )
@@ -242,11 +228,9 @@ fn written_references(stack: &Stack, c: &Component) -> Vec<crate::model::Referen
         let crate::model::EnvValue::Plain(value) = &var.value else {
             continue;
         };
-        for token in value.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-' || ch == '.'))
-        {
+        for token in value.split(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '-' || ch == '.')) {
             let host = token.split('.').next().unwrap_or("");
-            let is_dns = token == host
-                || token.starts_with(&format!("{host}.{}.svc", stack.namespace.value));
+            let is_dns = token == host || token.starts_with(&format!("{host}.{}.svc", stack.namespace.value));
             if is_dns && host != c.name && stack.component(host).is_some() {
                 out.push(crate::model::Reference {
                     target: host.to_string(),

@@ -8,11 +8,7 @@ use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::model::Stack;
 
 /// Reports every cycle; returns true when there is none.
-pub(super) fn report_cycles(
-    stack: &Stack,
-    graph: &DependencyGraph,
-    diagnostics: &mut Diagnostics,
-) -> bool {
+pub(super) fn report_cycles(stack: &Stack, graph: &DependencyGraph, diagnostics: &mut Diagnostics) -> bool {
     let mut sccs: Vec<Vec<usize>> = petgraph::algo::tarjan_scc(&graph.graph)
         .into_iter()
         .filter(|scc| scc.len() > 1)
@@ -64,10 +60,7 @@ fn cycle_path(graph: &DependencyGraph, members: &[usize]) -> Vec<usize> {
 }
 
 fn cycle_diagnostic(stack: &Stack, path: &[usize]) -> Diagnostic {
-    let names: Vec<&str> = path
-        .iter()
-        .map(|&i| stack.components[i].name.as_str())
-        .collect();
+    let names: Vec<&str> = path.iter().map(|&i| stack.components[i].name.as_str()).collect();
     let mut shown = names.clone();
     shown.push(names[0]);
     let text = shown.join(" -> ");

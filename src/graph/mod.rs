@@ -101,9 +101,7 @@ impl DependencyGraph {
             waves[i] = deepest + 1;
         }
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| {
-            (waves[a], &stack.components[a].name).cmp(&(waves[b], &stack.components[b].name))
-        });
+        order.sort_by(|&a, &b| (waves[a], &stack.components[a].name).cmp(&(waves[b], &stack.components[b].name)));
         self.waves = waves;
         self.order = order;
         true

@@ -28,9 +28,7 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Dia
             Span::new(file, 0, 0),
             "file too large",
         )
-        .with_help(
-            "split the stack into imported files, or raise the limit with `--max-file-bytes`",
-        )
+        .with_help("split the stack into imported files, or raise the limit with `--max-file-bytes`")
         .into());
     }
     match parser::parse_pairs(text) {

@@ -23,11 +23,7 @@ pub fn parse_pairs(text: &str) -> Result<Pairs<'_, Rule>, Box<pest::error::Error
     KokuParser::parse(Rule::file, text).map_err(Box::new)
 }
 
-pub(crate) fn build_file(
-    file: FileId,
-    pairs: Pairs<'_, Rule>,
-    limits: &Limits,
-) -> Result<File, Diagnostics> {
+pub(crate) fn build_file(file: FileId, pairs: Pairs<'_, Rule>, limits: &Limits) -> Result<File, Diagnostics> {
     let mut builder = Builder {
         file,
         diagnostics: Diagnostics::new(),
@@ -211,12 +207,8 @@ impl Builder {
                 Rule::ident if name.is_none() => name = Some(self.name(child)),
                 Rule::extends => extends = children(child).next().map(|p| self.name(p)),
                 Rule::let_item => statements.push(ProfileStatement::Let(self.let_item(child))),
-                Rule::component_item => {
-                    statements.push(ProfileStatement::Add(self.component_item(child)))
-                }
-                Rule::override_item => {
-                    statements.push(ProfileStatement::Override(self.component_item(child)))
-                }
+                Rule::component_item => statements.push(ProfileStatement::Add(self.component_item(child))),
+                Rule::override_item => statements.push(ProfileStatement::Override(self.component_item(child))),
                 Rule::remove_item => {
                     let span = self.span(&child);
                     if let Some(n) = children(child).next() {
@@ -320,11 +312,7 @@ impl Builder {
                 let pattern = self.pattern(pattern);
                 let body = self.expr(body);
                 Expr {
-                    kind: ExprKind::Function(Rc::new(Function {
-                        pattern,
-                        body,
-                        span,
-                    })),
+                    kind: ExprKind::Function(Rc::new(Function { pattern, body, span })),
                     span,
                 }
             }
@@ -466,10 +454,7 @@ impl Builder {
                 Some(s) => {
                     let path_span = self.span(&s);
                     match self.plain_string(s) {
-                        Some(path) => ExprKind::Import(ImportPath {
-                            path,
-                            span: path_span,
-                        }),
+                        Some(path) => ExprKind::Import(ImportPath { path, span: path_span }),
                         None => ExprKind::Null,
                     }
                 }
@@ -486,8 +471,7 @@ impl Builder {
             Ok(q) => ExprKind::Number(q),
             Err(QuantityError::UnknownUnit { unit, hint }) => {
                 let digits = text.len() - unit.len();
-                let unit_span =
-                    Span::new(self.file, span.start as usize + digits, span.end as usize);
+                let unit_span = Span::new(self.file, span.start as usize + digits, span.end as usize);
                 self.diagnostics.push(
                     Diagnostic::error(
                         Code::K0102,
@@ -508,13 +492,8 @@ impl Builder {
             }
             Err(e) => {
                 self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::K0103,
-                        format!("invalid number `{text}`"),
-                        span,
-                        e.to_string(),
-                    )
-                    .with_help("numbers are exact to 1n (10^-9); write fewer decimal places"),
+                    Diagnostic::error(Code::K0103, format!("invalid number `{text}`"), span, e.to_string())
+                        .with_help("numbers are exact to 1n (10^-9); write fewer decimal places"),
                 );
                 ExprKind::Null
             }
@@ -582,7 +561,9 @@ impl Builder {
                         span,
                         "this string must be constant",
                     )
-                    .with_help("field names and import paths are fixed when the file is read; write them without `${...}`"),
+                    .with_help(
+                        "field names and import paths are fixed when the file is read; write them without `${...}`",
+                    ),
                 );
                 None
             }

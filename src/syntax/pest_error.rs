@@ -20,11 +20,7 @@ use crate::source::{FileId, Span};
 const REPAIR_MAX_BYTES: usize = 2 * 1024 * 1024;
 const CANDIDATES: [&str; 6] = [";", "}", "]", ")", ",", "="];
 
-pub(crate) fn syntax_error(
-    file: FileId,
-    text: &str,
-    error: &pest::error::Error<Rule>,
-) -> Diagnostic {
+pub(crate) fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<Rule>) -> Diagnostic {
     let offset = match error.location {
         InputLocation::Pos(p) => p,
         InputLocation::Span((s, _)) => s,
@@ -43,10 +39,7 @@ pub(crate) fn syntax_error(
     let expected_text = join_alternatives(&phrases);
     let span = Span::new(file, offset, offset + found.1);
     let (message, label) = if expected_text.is_empty() {
-        (
-            format!("unexpected {}", found.0),
-            "unexpected here".to_string(),
-        )
+        (format!("unexpected {}", found.0), "unexpected here".to_string())
     } else {
         (
             format!("expected {expected_text}, found {}", found.0),
@@ -63,9 +56,7 @@ fn repair(file: FileId, text: &str, offset: usize, found: &str) -> Option<Diagno
     let start_of_previous_word = {
         let trimmed = before.trim_end();
         let start = trimmed
-            .rfind(|c: char| {
-                !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '"')
-            })
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '"'))
             .map_or(0, |i| i + 1);
         trimmed[..start].trim_end().len()
     };
@@ -87,9 +78,7 @@ fn repair(file: FileId, text: &str, offset: usize, found: &str) -> Option<Diagno
             let progress = match parse_pairs(&repaired) {
                 Ok(_) => usize::MAX,
                 Err(e) => match e.location {
-                    InputLocation::Pos(p) | InputLocation::Span((p, _)) => {
-                        p.saturating_sub(token.len())
-                    }
+                    InputLocation::Pos(p) | InputLocation::Span((p, _)) => p.saturating_sub(token.len()),
                 },
             };
             // Only a repair that gets clearly past the original error counts.
@@ -105,11 +94,7 @@ fn repair(file: FileId, text: &str, offset: usize, found: &str) -> Option<Diagno
         if point < offset && !text[point..offset].trim().is_empty() {
             format!(
                 "missing `{token}` before `{}`",
-                text[point..offset]
-                    .trim()
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or("")
+                text[point..offset].split_whitespace().next().unwrap_or("")
             )
         } else {
             format!("missing `{token}` before {found}")
@@ -166,11 +151,7 @@ fn unclosed_opener(text: &str, point: usize, closer: &str) -> Option<usize> {
             _ => {}
         }
     }
-    stack
-        .into_iter()
-        .rev()
-        .find(|(c, _)| *c == wanted)
-        .map(|(_, i)| i)
+    stack.into_iter().rev().find(|(c, _)| *c == wanted).map(|(_, i)| i)
 }
 
 fn limit_error(file: FileId, offset: usize, message: &str) -> Diagnostic {
@@ -241,19 +222,12 @@ fn describe_token(token: &str) -> Option<(u8, String)> {
     Some(match token {
         ";" | "}" | "]" | ")" | "," | "=" | ":" | "?" => (0, format!("`{token}`")),
         "in" | "then" | "else" | "extends" => (1, format!("`{token}`")),
-        "let" | "stack" | "component" | "profile" => {
-            (2, "`let`, `stack`, `component` or `profile`".to_string())
-        }
-        "override" | "remove" => (
-            2,
-            "`override`, `remove`, `component`, `stack` or `let`".to_string(),
-        ),
+        "let" | "stack" | "component" | "profile" => (2, "`let`, `stack`, `component` or `profile`".to_string()),
+        "override" | "remove" => (2, "`override`, `remove`, `component`, `stack` or `let`".to_string()),
         "==" | "!=" | "&&" | "||" | "//" | "+" | "*" | "/" | "<" | "<=" | ">" | ">=" | "." => {
             (4, "an operator".to_string())
         }
-        "\n" | "\r\n" | "\r" | " " | "\t" | "#" | "\u{FEFF}" | "BUILTIN_RULE" | "e" | "E" => {
-            return None
-        }
+        "\n" | "\r\n" | "\r" | " " | "\t" | "#" | "\u{FEFF}" | "BUILTIN_RULE" | "e" | "E" => return None,
         _ => (3, "a value".to_string()),
     })
 }

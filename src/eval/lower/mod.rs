@@ -41,8 +41,8 @@ pub(crate) struct LowerInput<'a> {
 }
 
 const COMPONENT_FIELDS: &[&str] = &[
-    "kind", "image", "replicas", "command", "args", "ports", "env", "cpu", "memory", "storage",
-    "ready", "after", "job", "host", "labels",
+    "kind", "image", "replicas", "command", "args", "ports", "env", "cpu", "memory", "storage", "ready", "after",
+    "job", "host", "labels", "files",
 ];
 const EXTERNAL_FIELDS: &[&str] = &["kind", "host", "ports", "labels", "after"];
 const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain"];
@@ -101,8 +101,7 @@ pub(crate) fn lower(input: LowerInput<'_>, diagnostics: &mut Diagnostics) -> Opt
 fn address_entry(value: &Value) -> AddressEntry {
     let attrs = value.as_attrs();
     let field = |name: &str| attrs.and_then(|a| a.get(name)).map(|f| &f.value);
-    let external =
-        matches!(field("kind").map(|v| &v.kind), Some(ValueKind::Str(s)) if &**s == "external");
+    let external = matches!(field("kind").map(|v| &v.kind), Some(ValueKind::Str(s)) if &**s == "external");
     let host = match field("host").map(|v| &v.kind) {
         Some(ValueKind::Str(s)) => Some(HostValue::Name(s.to_string())),
         Some(ValueKind::Secret(s)) => Some(HostValue::Secret(SecretRef {
@@ -152,17 +151,8 @@ impl Lowerer<'_> {
 
     /// Adds "in component x" when the value was written elsewhere (a library, a profile).
     fn at_component(&self, mut d: Diagnostic) -> Diagnostic {
-        if !self.component.is_empty()
-            && !d
-                .primary
-                .span
-                .to(self.component_span)
-                .eq(&self.component_span)
-        {
-            d = d.with_label(
-                self.component_span,
-                format!("used by component `{}`", self.component),
-            );
+        if !self.component.is_empty() && !d.primary.span.to(self.component_span).eq(&self.component_span) {
+            d = d.with_label(self.component_span, format!("used by component `{}`", self.component));
         }
         d
     }
@@ -177,9 +167,7 @@ impl Lowerer<'_> {
             );
             match &u.suggestion {
                 Some(s) => d.with_help(s.clone()),
-                None => d.with_help(
-                    "define it with `let`, declare a component with this name, or import it",
-                ),
+                None => d.with_help("define it with `let`, declare a component with this name, or import it"),
             }
         } else {
             Diagnostic::error(
@@ -195,12 +183,7 @@ impl Lowerer<'_> {
     }
 
     /// Reports fields not in `known`; returns the fields that are set (not null).
-    fn fields<'v>(
-        &mut self,
-        attrs: &'v Attrs,
-        known: &[&str],
-        what: &str,
-    ) -> BTreeMap<&'v str, &'v Field> {
+    fn fields<'v>(&mut self, attrs: &'v Attrs, known: &[&str], what: &str) -> BTreeMap<&'v str, &'v Field> {
         let mut out = BTreeMap::new();
         for f in &attrs.fields {
             if !known.contains(&&*f.name) {
@@ -275,10 +258,7 @@ impl Lowerer<'_> {
                 } else if n.is_none() {
                     format!("`{field}` must be a whole number, not {}", q.human())
                 } else {
-                    format!(
-                        "`{field}` must be between {min} and {max}, not {}",
-                        q.human()
-                    )
+                    format!("`{field}` must be between {min} and {max}, not {}", q.human())
                 };
                 let d = self.at_component(
                     Diagnostic::error(Code::K0212, why, v.origin, "invalid value")
@@ -309,12 +289,7 @@ impl Lowerer<'_> {
             let d = self.at_component(
                 Diagnostic::error(
                     Code::K0203,
-                    format!(
-                        "`{field}` is {}, but `{}` is {}",
-                        dim.noun(),
-                        q,
-                        q.dim.noun()
-                    ),
+                    format!("`{field}` is {}, but `{}` is {}", dim.noun(), q, q.dim.noun()),
                     v.origin,
                     "wrong unit",
                 )
@@ -378,7 +353,7 @@ impl Lowerer<'_> {
             context: context.to_string(),
         });
         if let Some(r) = self.removed.iter().find(|r| *r.name == *a.component) {
-            if self.optional_targets.iter().any(|t| *t == r.name) && context.starts_with("env ") {
+            if self.optional_targets.contains(&r.name) && context.starts_with("env ") {
                 return Some(Resolved::Dropped);
             }
             self.removed_uses
@@ -387,9 +362,7 @@ impl Lowerer<'_> {
                 .push((self.component.to_string(), a.span));
             return None;
         }
-        let Some(entry) = self.book.get(&a.component) else {
-            return None;
-        };
+        let entry = self.book.get(&a.component)?;
         match &a.part {
             AddressPart::Host => {
                 if entry.external {
@@ -412,11 +385,7 @@ impl Lowerer<'_> {
                 match found {
                     Some((_, number)) => Some(Resolved::Plain(number.to_string())),
                     None => {
-                        let ports: Vec<String> = entry
-                            .ports
-                            .iter()
-                            .map(|(n, p)| format!("`{n}` ({p})"))
-                            .collect();
+                        let ports: Vec<String> = entry.ports.iter().map(|(n, p)| format!("`{n}` ({p})")).collect();
                         let message = match name {
                             Some(n) => {
                                 format!("component `{}` has no port named `{n}`", a.component)
@@ -424,21 +393,15 @@ impl Lowerer<'_> {
                             None => format!("component `{}` declares no ports", a.component),
                         };
                         let help = match (name, ports.is_empty()) {
-                            (_, true) => format!(
-                                "declare one in `{}`: `ports = {{ http = 8080; }};`",
-                                a.component
-                            ),
-                            (Some(n), false) => suggest::did_you_mean(
-                                n,
-                                "port",
-                                entry.ports.iter().map(|(p, _)| p.as_str()),
-                            )
-                            .unwrap_or_else(|| format!("its ports are {}", ports.join(", "))),
+                            (_, true) => format!("declare one in `{}`: `ports = {{ http = 8080; }};`", a.component),
+                            (Some(n), false) => {
+                                suggest::did_you_mean(n, "port", entry.ports.iter().map(|(p, _)| p.as_str()))
+                                    .unwrap_or_else(|| format!("its ports are {}", ports.join(", ")))
+                            }
                             (None, false) => String::new(),
                         };
                         let d = self.at_component(
-                            Diagnostic::error(Code::K0218, message, a.span, "unknown port")
-                                .with_help(help),
+                            Diagnostic::error(Code::K0218, message, a.span, "unknown port").with_help(help),
                         );
                         self.error(d);
                         None
@@ -453,9 +416,7 @@ impl Lowerer<'_> {
         match &v.kind {
             ValueKind::Str(s) => Some(Resolved::Plain(s.to_string())),
             ValueKind::Number(q) => Some(Resolved::Plain(match q.dim {
-                Dim::Seconds => q
-                    .whole_seconds()
-                    .map_or_else(|| q.human(), |s| s.to_string()),
+                Dim::Seconds => q.whole_seconds().map_or_else(|| q.human(), |s| s.to_string()),
                 _ => q.to_k8s_string(),
             })),
             ValueKind::Bool(b) => Some(Resolved::Plain(b.to_string())),
@@ -535,9 +496,7 @@ impl Lowerer<'_> {
                             item.origin,
                             "a secret reference",
                         )
-                        .with_help(
-                            "pass the secret through an env variable and refer to it as `$(NAME)`",
-                        ),
+                        .with_help("pass the secret through an env variable and refer to it as `$(NAME)`"),
                     );
                     self.error(d);
                     ok = false;
@@ -562,11 +521,7 @@ impl Lowerer<'_> {
                     "profile `{}` removes `{}`, but {} still {} it",
                     r.profile,
                     name,
-                    names
-                        .iter()
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", "),
+                    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", "),
                     if names.len() == 1 { "needs" } else { "need" }
                 ),
                 r.span,
@@ -599,11 +554,7 @@ impl Lowerer<'_> {
         let mut budget = Budget::default();
         if let Some(f) = fields.get("budget") {
             let b = self.attrs("budget", &f.value)?;
-            let bf = self.fields(
-                b,
-                &["cpu", "memory", "storage", "pods", "limits"],
-                "the budget",
-            );
+            let bf = self.fields(b, &["cpu", "memory", "storage", "pods", "limits"], "the budget");
             budget.cpu = bf
                 .get("cpu")
                 .and_then(|f| self.quantity("budget.cpu", &f.value, Dim::Scalar));
@@ -644,11 +595,7 @@ impl Lowerer<'_> {
         };
         if let Some(f) = fields.get("gates") {
             let g = self.attrs("gates", &f.value)?;
-            let gf = self.fields(
-                g,
-                &["image", "kubectl_image", "timeout", "cpu", "memory"],
-                "gates",
-            );
+            let gf = self.fields(g, &["image", "kubectl_image", "timeout", "cpu", "memory"], "gates");
             if let Some(f) = gf.get("image") {
                 gates.image = self.plain_string("gates.image", &f.value)?;
             }
@@ -706,10 +653,7 @@ impl Lowerer<'_> {
         let errors_before = self.diagnostics.error_count();
 
         let kind_field = attrs.get("kind").filter(|f| !f.value.is_null());
-        let kind_value = kind_field.and_then(|f| {
-            self.plain_string("kind", &f.value)
-                .map(|s| (s, f.value.origin))
-        });
+        let kind_value = kind_field.and_then(|f| self.plain_string("kind", &f.value).map(|s| (s, f.value.origin)));
         let has_storage = attrs.get("storage").is_some_and(|f| !f.value.is_null());
         let kind = match kind_value {
             None => Spanned::new(
@@ -726,15 +670,10 @@ impl Lowerer<'_> {
                 "job" => Spanned::new(WorkloadKind::Job, span),
                 "external" => Spanned::new(WorkloadKind::External, span),
                 other => {
-                    let help = suggest::did_you_mean(
-                        other,
-                        "kind",
-                        ["service", "stateful", "job", "external"],
-                    )
-                    .unwrap_or_else(|| {
-                        "the kinds are \"service\", \"stateful\", \"job\" and \"external\""
-                            .to_string()
-                    });
+                    let help = suggest::did_you_mean(other, "kind", ["service", "stateful", "job", "external"])
+                        .unwrap_or_else(|| {
+                            "the kinds are \"service\", \"stateful\", \"job\" and \"external\"".to_string()
+                        });
                     let d = self.at_component(
                         Diagnostic::error(
                             Code::K0212,
@@ -750,11 +689,7 @@ impl Lowerer<'_> {
             },
         };
         let external = kind.value == WorkloadKind::External;
-        let known = if external {
-            EXTERNAL_FIELDS
-        } else {
-            COMPONENT_FIELDS
-        };
+        let known = if external { EXTERNAL_FIELDS } else { COMPONENT_FIELDS };
         let what = if external {
             "an external component"
         } else {
@@ -801,14 +736,8 @@ impl Lowerer<'_> {
             .get("args")
             .and_then(|f| self.string_list("args", &f.value))
             .unwrap_or_default();
-        let ports = fields
-            .get("ports")
-            .map(|f| self.ports(&f.value))
-            .unwrap_or_default();
-        let env = fields
-            .get("env")
-            .map(|f| self.env(&f.value))
-            .unwrap_or_default();
+        let ports = fields.get("ports").map(|f| self.ports(&f.value)).unwrap_or_default();
+        let env = fields.get("env").map(|f| self.env(&f.value)).unwrap_or_default();
         let cpu = fields
             .get("cpu")
             .and_then(|f| self.resource("cpu", &f.value, Dim::Scalar))
@@ -818,9 +747,7 @@ impl Lowerer<'_> {
             .and_then(|f| self.resource("memory", &f.value, Dim::Bytes))
             .unwrap_or_default();
         let storage = fields.get("storage").and_then(|f| self.storage(&f.value));
-        let ready = fields
-            .get("ready")
-            .and_then(|f| self.probe(&f.value, &ports));
+        let ready = fields.get("ready").and_then(|f| self.probe(&f.value, &ports));
         let job = match fields.get("job") {
             Some(f) => self.job(&f.value, kind.value).unwrap_or_default(),
             None => JobSettings::default(),
@@ -850,6 +777,10 @@ impl Lowerer<'_> {
         };
         let labels = match fields.get("labels") {
             Some(f) => self.labels(&f.value),
+            None => Vec::new(),
+        };
+        let files = match fields.get("files") {
+            Some(f) => self.files(&f.value),
             None => Vec::new(),
         };
 
@@ -914,6 +845,7 @@ impl Lowerer<'_> {
             external_host,
             labels,
             overrides: cv.overridden.clone(),
+            files,
         })
     }
 
@@ -991,9 +923,7 @@ impl Lowerer<'_> {
                                 v.origin,
                                 "empty",
                             )
-                            .with_help(format!(
-                                "write `{field} = {{ request = ...; limit = ...; }};`"
-                            )),
+                            .with_help(format!("write `{field} = {{ request = ...; limit = ...; }};`")),
                         );
                         self.error(d);
                     }
@@ -1008,10 +938,7 @@ impl Lowerer<'_> {
             _ => {
                 self.type_error(
                     field,
-                    &format!(
-                        "{} or `{{ request = ...; limit = ...; }}`",
-                        dim_expectation(dim)
-                    ),
+                    &format!("{} or `{{ request = ...; limit = ...; }}`", dim_expectation(dim)),
                     v,
                 );
                 None
@@ -1026,13 +953,8 @@ impl Lowerer<'_> {
             Some(s) => self.quantity("storage.size", &s.value, Dim::Bytes)?,
             None => {
                 let d = self.at_component(
-                    Diagnostic::error(
-                        Code::K0205,
-                        "`storage` has no `size`",
-                        v.origin,
-                        "missing `size`",
-                    )
-                    .with_help("write `storage = { size = 50Gi; path = \"/data\"; };`"),
+                    Diagnostic::error(Code::K0205, "`storage` has no `size`", v.origin, "missing `size`")
+                        .with_help("write `storage = { size = 50Gi; path = \"/data\"; };`"),
                 );
                 self.error(d);
                 return None;
@@ -1042,13 +964,8 @@ impl Lowerer<'_> {
             Some(p) => self.plain_string("storage.path", &p.value)?,
             None => {
                 let d = self.at_component(
-                    Diagnostic::error(
-                        Code::K0205,
-                        "`storage` has no mount `path`",
-                        v.origin,
-                        "missing `path`",
-                    )
-                    .with_help("say where the volume is mounted: `path = \"/data\";`"),
+                    Diagnostic::error(Code::K0205, "`storage` has no mount `path`", v.origin, "missing `path`")
+                        .with_help("say where the volume is mounted: `path = \"/data\";`"),
                 );
                 self.error(d);
                 return None;
@@ -1096,9 +1013,7 @@ impl Lowerer<'_> {
                                 v.origin,
                                 "no port",
                             )
-                            .with_help(
-                                "declare `ports = { http = 8080; };` or use an `exec` check",
-                            ),
+                            .with_help("declare `ports = { http = 8080; };` or use an `exec` check"),
                         );
                         this.error(d);
                         None
@@ -1153,10 +1068,7 @@ impl Lowerer<'_> {
                 return None;
             }
         }
-        Some(Probe {
-            action,
-            span: v.origin,
-        })
+        Some(Probe { action, span: v.origin })
     }
 
     fn job(&mut self, v: &Value, kind: WorkloadKind) -> Option<JobSettings> {
@@ -1180,13 +1092,61 @@ impl Lowerer<'_> {
             job.ttl_seconds = Some(self.seconds("job.ttl", &t.value)?);
         }
         if let Some(b) = f.get("backoff") {
-            job.backoff_limit =
-                i32::try_from(self.integer("job.backoff", &b.value, 0, 1000)?.value).unwrap_or(6);
+            job.backoff_limit = i32::try_from(self.integer("job.backoff", &b.value, 0, 1000)?.value).unwrap_or(6);
         }
         if let Some(p) = f.get("parallelism") {
             job.parallelism = self.integer("job.parallelism", &p.value, 1, 1000)?.value;
         }
         Some(job)
+    }
+
+    fn files(&mut self, v: &Value) -> Vec<ConfigFile> {
+        let Some(a) = self.attrs("files", v) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for f in &a.fields {
+            if f.value.is_null() {
+                continue;
+            }
+            if !f.name.starts_with('/') || f.name.ends_with('/') || f.name.contains("/../") {
+                let d = self.at_component(
+                    Diagnostic::error(
+                        Code::K0212,
+                        format!("file path `{}` is not an absolute file path", f.name),
+                        f.key_span,
+                        "invalid path",
+                    )
+                    .with_help("write the full path in the container: `\"/etc/trino/config.properties\" = \"...\";`"),
+                );
+                self.error(d);
+                continue;
+            }
+            let context = format!("file {}", f.name);
+            match self.text(&format!("files.\"{}\"", f.name), &f.value, &context) {
+                Some(Resolved::Plain(content)) => out.push(ConfigFile {
+                    path: f.name.to_string(),
+                    content,
+                    span: f.key_span,
+                }),
+                Some(Resolved::Secret(_)) => {
+                    let d = self.at_component(
+                        Diagnostic::error(
+                            Code::K0202,
+                            "a file's content cannot be a secret",
+                            f.value.origin,
+                            "secret",
+                        )
+                        .with_help(
+                            "pass secrets through env; Trino and many tools read `${ENV:NAME}` in their config files",
+                        ),
+                    );
+                    self.error(d);
+                }
+                Some(Resolved::Dropped) | None => {}
+            }
+        }
+        out
     }
 
     fn labels(&mut self, v: &Value) -> Vec<(String, String)> {
@@ -1251,22 +1211,14 @@ impl Lowerer<'_> {
                 item.origin,
             )),
             ValueKind::Unknown(u) => {
-                let help = suggest::did_you_mean(
-                    &u.name,
-                    "component",
-                    self.book.keys().map(|k| &**k),
-                )
-                .unwrap_or_else(|| {
-                    "`after` lists components declared in this stack (or added by the profile)"
-                        .to_string()
-                });
+                let help =
+                    suggest::did_you_mean(&u.name, "component", self.book.keys().map(|k| &**k)).unwrap_or_else(|| {
+                        "`after` lists components declared in this stack (or added by the profile)".to_string()
+                    });
                 let d = self.at_component(
                     Diagnostic::error(
                         Code::K0301,
-                        format!(
-                            "`{}` comes after unknown component `{}`",
-                            self.component, u.name
-                        ),
+                        format!("`{}` comes after unknown component `{}`", self.component, u.name),
                         item.origin,
                         "no component has this name",
                     )
@@ -1276,22 +1228,11 @@ impl Lowerer<'_> {
                 None
             }
             ValueKind::Attrs(a) => {
-                let f = self.fields(
-                    a,
-                    &["on", "gate", "optional", "timeout"],
-                    "an `after` entry",
-                );
+                let f = self.fields(a, &["on", "gate", "optional", "timeout"], "an `after` entry");
                 let Some(on) = f.get("on") else {
                     let d = self.at_component(
-                        Diagnostic::error(
-                            Code::K0205,
-                            "an `after` entry needs `on`",
-                            item.origin,
-                            "missing `on`",
-                        )
-                        .with_help(
-                            "write `{ on = trino-coordinator; gate = { http = \"/v1/info\"; }; }`",
-                        ),
+                        Diagnostic::error(Code::K0205, "an `after` entry needs `on`", item.origin, "missing `on`")
+                            .with_help("write `{ on = trino-coordinator; gate = { http = \"/v1/info\"; }; }`"),
                     );
                     self.error(d);
                     return None;
@@ -1309,10 +1250,7 @@ impl Lowerer<'_> {
                     edge.timeout_seconds = Some(self.positive_seconds("timeout", &t.value)?);
                 }
                 if let Some(g) = f.get("gate") {
-                    edge.gate = Some(Spanned::new(
-                        self.gate(&g.value, &edge.target)?,
-                        g.value.origin,
-                    ));
+                    edge.gate = Some(Spanned::new(self.gate(&g.value, &edge.target)?, g.value.origin));
                 }
                 Some((edge, target_span))
             }
@@ -1325,22 +1263,13 @@ impl Lowerer<'_> {
 
     fn gate(&mut self, v: &Value, target: &str) -> Option<Gate> {
         let a = self.attrs("gate", v)?;
-        let f = self.fields(
-            a,
-            &["tcp", "http", "port", "exec", "image", "complete"],
-            "a gate",
-        );
+        let f = self.fields(a, &["tcp", "http", "port", "exec", "image", "complete"], "a gate");
         let port = match f.get("port") {
             Some(p) => Some(self.plain_string("gate.port", &p.value)?),
             None => None,
         };
         let context = format!("gate on {target}");
-        match (
-            f.get("tcp"),
-            f.get("http"),
-            f.get("exec"),
-            f.get("complete"),
-        ) {
+        match (f.get("tcp"), f.get("http"), f.get("exec"), f.get("complete")) {
             (Some(t), None, None, None) => {
                 let port = match &t.value.kind {
                     ValueKind::Bool(true) => port,
@@ -1409,10 +1338,6 @@ fn expr_list(names: &[&str]) -> String {
     if names.is_empty() {
         "(none)".to_string()
     } else {
-        names
-            .iter()
-            .map(|n| format!("`{n}`"))
-            .collect::<Vec<_>>()
-            .join(", ")
+        names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
     }
 }
