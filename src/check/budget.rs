@@ -85,9 +85,9 @@ pub fn check_budget(stack: &Stack, diagnostics: &mut Diagnostics) {
             Diagnostic::error(
                 Code::K0403,
                 format!(
-                    "the stack needs {} {}, over the budget of {} by {}",
-                    show(used),
+                    "{} total {}, over the budget of {} by {}",
                     line.name,
+                    show(used),
                     show(cap.value),
                     show(over)
                 ),

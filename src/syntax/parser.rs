@@ -245,7 +245,11 @@ impl Builder {
 
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
-        self.depth += 1;
+        // Only `expr` pairs count: one per syntactic nesting level, whatever the wrappers.
+        let counts = pair.as_rule() == Rule::expr;
+        if counts {
+            self.depth += 1;
+        }
         let result = if self.depth > self.max_depth {
             if !self.too_deep_reported {
                 self.too_deep_reported = true;
@@ -253,7 +257,7 @@ impl Builder {
                     Diagnostic::error(
                         Code::K0105,
                         format!("expressions are nested more than {} levels deep", self.max_depth),
-                        span,
+                        Span::new(self.file, span.start as usize, span.start as usize + 1),
                         "nesting limit reached here",
                     )
                     .with_help("flatten the expression with `let` bindings, or raise the limit with `--max-nesting`"),
@@ -263,7 +267,9 @@ impl Builder {
         } else {
             self.expr_inner(pair, span)
         };
-        self.depth -= 1;
+        if counts {
+            self.depth -= 1;
+        }
         result
     }
 

@@ -35,6 +35,11 @@ pub(crate) fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<
             return d;
         }
     }
+    if text[offset..].trim().is_empty() {
+        if let Some(d) = unclosed_at_end(file, text) {
+            return d;
+        }
+    }
     let phrases = expected_phrases(error);
     let expected_text = join_alternatives(&phrases);
     let span = Span::new(file, offset, offset + found.1);
@@ -152,6 +157,83 @@ fn unclosed_opener(text: &str, point: usize, closer: &str) -> Option<usize> {
         }
     }
     stack.into_iter().rev().find(|(c, _)| *c == wanted).map(|(_, i)| i)
+}
+
+/// At the end of the file with a bracket still open: find the opener that was
+/// most likely left unclosed. A closer that is indented less than the line of
+/// the opener it pairs with probably belonged to an outer bracket.
+fn unclosed_at_end(file: FileId, text: &str) -> Option<Diagnostic> {
+    let indent_of = |pos: usize| {
+        let line_start = text[..pos].rfind('\n').map_or(0, |i| i + 1);
+        text[line_start..]
+            .chars()
+            .take_while(|c| *c == ' ' || *c == '\t')
+            .count()
+    };
+    let line_of = |pos: usize| text[..pos].matches('\n').count();
+    let mut stack: Vec<(char, usize)> = Vec::new();
+    let mut suspect: Option<(char, usize)> = None;
+    let mut chars = text.char_indices().peekable();
+    let mut in_string = false;
+    while let Some((i, c)) = chars.next() {
+        if in_string {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '#' => {
+                for (_, c) in chars.by_ref() {
+                    if c == '\n' {
+                        break;
+                    }
+                }
+            }
+            '"' => in_string = true,
+            '{' | '[' | '(' => stack.push((c, i)),
+            '}' | ']' | ')' => {
+                if let Some((open, at)) = stack.pop() {
+                    if suspect.is_none() && line_of(at) != line_of(i) && indent_of(i) < indent_of(at) {
+                        suspect = Some((open, at));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    if in_string {
+        return None;
+    }
+    let (open, at) = suspect.or_else(|| stack.last().copied())?;
+    if stack.is_empty() && suspect.is_none() {
+        return None;
+    }
+    let close = match open {
+        '{' => '}',
+        '[' => ']',
+        _ => ')',
+    };
+    Some(
+        Diagnostic::error(
+            Code::K0101,
+            format!("this `{open}` is never closed"),
+            Span::new(file, at, at + 1),
+            "opened here",
+        )
+        .with_label(Span::new(file, text.len(), text.len()), "the file ends here")
+        .with_help(if suspect.is_some() {
+            format!(
+                "add the matching `{close}`; going by the indentation, the `{close}` after it closes an outer bracket"
+            )
+        } else {
+            format!("add the matching `{close}`")
+        }),
+    )
 }
 
 fn limit_error(file: FileId, offset: usize, message: &str) -> Diagnostic {

@@ -77,6 +77,7 @@ pub(crate) fn lower(input: LowerInput<'_>, diagnostics: &mut Diagnostics) -> Opt
         removed_uses: BTreeMap::new(),
         component: Rc::from(""),
         component_span: Span::default(),
+        component_decl: Span::default(),
         optional_targets: Vec::new(),
         references: Vec::new(),
     };
@@ -139,6 +140,8 @@ struct Lowerer<'a> {
     /// The component being lowered.
     component: Rc<str>,
     component_span: Span,
+    /// The whole declaration of the component being lowered.
+    component_decl: Span,
     /// Targets of this component's optional edges.
     optional_targets: Vec<String>,
     references: Vec<Reference>,
@@ -151,7 +154,10 @@ impl Lowerer<'_> {
 
     /// Adds "in component x" when the value was written elsewhere (a library, a profile).
     fn at_component(&self, mut d: Diagnostic) -> Diagnostic {
-        if !self.component.is_empty() && !d.primary.span.to(self.component_span).eq(&self.component_span) {
+        let inside = d.primary.span.file == self.component_decl.file
+            && self.component_decl.start <= d.primary.span.start
+            && d.primary.span.end <= self.component_decl.end;
+        if !self.component.is_empty() && !inside {
             d = d.with_label(self.component_span, format!("used by component `{}`", self.component));
         }
         d
@@ -277,9 +283,10 @@ impl Lowerer<'_> {
         };
         if q.dim != dim {
             let help = match (dim, q.dim) {
-                (Dim::Bytes, Dim::Scalar) => {
-                    format!("add a unit: `{}Gi` or `{}Mi`", q.human(), q.human())
-                }
+                (Dim::Bytes, Dim::Scalar) => match q.as_integer() {
+                    Some(n) => format!("add a unit: `{n}Gi` or `{n}Mi`"),
+                    None => "add a unit, e.g. `512Mi` or `2Gi`".to_string(),
+                },
                 (Dim::Scalar, Dim::Bytes) => {
                     "cpu is counted in cores (`2`) or millicores (`500m`), not bytes".to_string()
                 }
@@ -647,6 +654,7 @@ impl Lowerer<'_> {
     fn component(&mut self, cv: &ComponentValue) -> Option<Component> {
         self.component = cv.name.clone();
         self.component_span = cv.name_span;
+        self.component_decl = cv.span;
         self.optional_targets.clear();
         self.references.clear();
         let attrs = cv.value.as_attrs()?;
