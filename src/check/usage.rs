@@ -149,3 +149,63 @@ fn max(a: Quantity, b: Quantity) -> Quantity {
         a
     }
 }
+
+/// A subset of components: `trino-*` (a name pattern where `*` matches any
+/// run of characters) or `key=value` (a label).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Selector {
+    Name(String),
+    Label(String, String),
+}
+
+impl Selector {
+    pub fn parse(text: &str) -> Selector {
+        match text.split_once('=') {
+            Some((k, v)) => Selector::Label(k.trim().to_string(), v.trim().to_string()),
+            None => Selector::Name(text.trim().to_string()),
+        }
+    }
+
+    pub fn matches(&self, c: &Component) -> bool {
+        match self {
+            Selector::Name(pattern) => glob(pattern, &c.name),
+            Selector::Label(k, v) => c.labels.iter().any(|(lk, lv)| lk == k && lv == v),
+        }
+    }
+}
+
+/// `*` matches any run of characters; everything else matches itself.
+fn glob(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || !name[first.len()..].ends_with(last) || name.len() < first.len() + last.len() {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs() {
+        assert!(glob("trino-*", "trino-worker"));
+        assert!(glob("*-worker", "trino-worker"));
+        assert!(glob("*", "x"));
+        assert!(glob("t*n*r", "trino-worker"));
+        assert!(!glob("trino-*", "hive-metastore"));
+        assert!(!glob("ab*ba", "aba"));
+        assert!(glob("exact", "exact"));
+    }
+}

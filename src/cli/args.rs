@@ -80,6 +80,10 @@ pub struct CheckArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Also report the totals of a subset of components: a name pattern
+    /// (`trino-*`) or a label (`queue=download`). Repeatable.
+    #[arg(long, value_name = "PATTERN")]
+    pub select: Vec<String>,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

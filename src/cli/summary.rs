@@ -1,7 +1,7 @@
 //! The closing summary of `kokuc check`: components, pods, waves, and totals
 //! against the budget.
 
-use crate::check::usage::{totals, Usage};
+use crate::check::usage::{totals, Selector, Usage};
 use crate::diagnostics::Diagnostics;
 use crate::graph::DependencyGraph;
 use crate::model::{Stack, WorkloadKind};
@@ -14,10 +14,11 @@ pub fn summary(shown: &str, stack: &Stack, graph: &DependencyGraph, diagnostics:
     let external = count(WorkloadKind::External);
     let jobs = count(WorkloadKind::Job);
     let mut out = format!(
-        "ok: {shown}: {} components ({} services, {} jobs{}), {} pods in {} waves",
+        "ok: {shown}: {} components ({} services, {} job{}{}), {} pods in {} waves",
         stack.components.len(),
         stack.components.len() - external - jobs,
         jobs,
+        if jobs == 1 { "" } else { "s" },
         if external > 0 {
             format!(", {external} external")
         } else {
@@ -66,4 +67,38 @@ fn against(used: Quantity, cap: &Option<Spanned<Quantity>>) -> String {
         Some(cap) => format!("{} of {}", used.human(), cap.value.human()),
         None => used.human(),
     }
+}
+
+/// Totals of the components a selector matches (no budget: it caps the whole stack).
+pub fn selection(stack: &Stack, pattern: &str) -> String {
+    let selector = Selector::parse(pattern);
+    let names: Vec<&str> = stack
+        .components
+        .iter()
+        .filter(|c| selector.matches(c))
+        .map(|c| c.name.as_str())
+        .collect();
+    let total = totals(stack, |c| selector.matches(c)).unwrap_or_default();
+    let mut out = format!(
+        "selection `{pattern}`: {} components ({}), {} pods\n",
+        names.len(),
+        if names.is_empty() {
+            "none".to_string()
+        } else {
+            names.join(", ")
+        },
+        total.pods
+    );
+    out.push_str(&format!(
+        "  cpu      requests {:<22} limits {}\n",
+        total.cpu_requests.human(),
+        total.cpu_limits.human()
+    ));
+    out.push_str(&format!(
+        "  memory   requests {:<22} limits {}\n",
+        total.memory_requests.human(),
+        total.memory_limits.human()
+    ));
+    out.push_str(&format!("  storage  {}\n", total.storage.human()));
+    out
 }

@@ -78,7 +78,6 @@ codes! {
     K0404 => "missing image",
     K0405 => "storage shared by several replicas",
     K0406 => "duplicate port or environment variable",
-    K0501 => "cannot write output",
 }
 
 impl std::fmt::Display for Code {

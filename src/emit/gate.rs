@@ -42,7 +42,8 @@ const TCP_PROBE: &str = r#"probe() {
 }
 "#;
 
-const HTTP_PROBE: &str = r#"probe() { wget -q -T 5 -O /dev/null "$KOKUC_URL" >/dev/null 2>&1; }
+/// `timeout` rather than `wget -T`: not every busybox build has the option.
+const HTTP_PROBE: &str = r#"probe() { timeout 5 wget -q -O /dev/null "$KOKUC_URL" >/dev/null 2>&1; }
 "#;
 
 const EXEC_PROBE: &str = r#"probe() { "$@"; }
@@ -121,13 +122,17 @@ pub fn init_container(stack: &Stack, edge: &Edge, target: &Component) -> Option<
         ResolvedGate::Tcp { port } => {
             env.push(host);
             env.push(plain("KOKUC_PORT", &port.to_string()));
-            env.push(plain("KOKUC_WHAT", &format!("a TCP connect to $(KOKUC_HOST):{port}")));
+            env.push(plain("KOKUC_WHAT", "a TCP connect to $(KOKUC_HOST):$(KOKUC_PORT)"));
             (stack.gates.image.clone(), Vec::new())
         }
         ResolvedGate::Http { port, path } => {
             let scheme = if *port == 443 { "https" } else { "http" };
             env.push(host);
-            env.push(plain("KOKUC_URL", &format!("{scheme}://$(KOKUC_HOST):{port}{path}")));
+            env.push(plain("KOKUC_PORT", &port.to_string()));
+            env.push(plain(
+                "KOKUC_URL",
+                &format!("{scheme}://$(KOKUC_HOST):$(KOKUC_PORT){path}"),
+            ));
             env.push(plain("KOKUC_WHAT", "an HTTP GET of $(KOKUC_URL) answering 2xx"));
             (stack.gates.image.clone(), Vec::new())
         }

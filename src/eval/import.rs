@@ -197,8 +197,13 @@ impl Evaluator<'_> {
     }
 
     fn import_cycle(&mut self, path: &Path, import: &ImportPath) -> Failed {
-        let start = self.import_chain.iter().position(|(p, _)| p == path).unwrap_or(0);
+        let start = self.import_chain.iter().position(|(p, _)| p == path);
         let mut files: Vec<String> = Vec::new();
+        if start.is_none() {
+            // The cycle starts at the stack file itself.
+            files.push(path.display().to_string());
+        }
+        let start = start.unwrap_or(0);
         let mut d = Diagnostic::error(
             Code::K0211,
             format!("import cycle: `{}` imports itself through other files", import.path),

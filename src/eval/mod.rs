@@ -169,6 +169,21 @@ pub fn evaluate(
 ) -> Evaluation {
     let mut early = Diagnostics::new();
     let selection = profile::select(file, profile, &mut early);
+    // Every profile's structure (its `extends`, and what it adds, overrides or
+    // removes) is checked whichever profile is selected: a broken variant should
+    // not wait for someone to build it.
+    for other in selection.profiles.iter().map(|p| p.name.text.clone()) {
+        if profile == Some(&*other) {
+            continue;
+        }
+        let mut scratch = Diagnostics::new();
+        let _ = profile::select(file, Some(&other), &mut scratch);
+        for d in scratch {
+            if matches!(d.code, Code::K0216 | Code::K0217) && !early.iter().any(|e| *e == d) {
+                early.push(d);
+            }
+        }
+    }
     let mut facts = SourceFacts {
         profiles: selection
             .profiles
@@ -228,7 +243,10 @@ pub fn evaluate(
         };
     }
 
+    let root_path = import::normalize(&sources.get(root).path);
     let mut ev = Evaluator::new(loader, limits, sources);
+    // Importing the stack file from one of its imports is a cycle, like any other.
+    ev.modules.insert(root_path, ModuleState::Loading);
     ev.diagnostics.extend(early);
     ev.component_names = selection.components.keys().cloned().collect();
     ev.component_names

@@ -1,1 +1,8 @@
+//! Integration tests: one binary (like `just`'s tests/lib.rs), one file per area.
 
+mod codes;
+mod determinism;
+mod gates;
+mod stacks;
+mod support;
+mod totals;

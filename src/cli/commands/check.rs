@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::{failed, unreadable};
 use crate::cli::args::CheckArgs;
-use crate::cli::summary::summary;
+use crate::cli::summary::{selection, summary};
 use crate::cli::{Ui, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use crate::eval::FsLoader;
 use crate::{compile, Options};
@@ -44,7 +44,11 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
             };
             if code == EXIT_OK {
                 if let (Some(s), Some(g)) = (&c.stack, &c.graph) {
-                    let _ = write!(std::io::stdout(), "{}", summary(&shown, s, g, &c.diagnostics));
+                    let mut out = summary(&shown, s, g, &c.diagnostics);
+                    for pattern in &args.select {
+                        out.push_str(&selection(s, pattern));
+                    }
+                    let _ = write!(std::io::stdout(), "{out}");
                 }
             } else {
                 let _ = writeln!(
