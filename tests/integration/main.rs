@@ -2,6 +2,7 @@
 
 mod codes;
 mod determinism;
+mod docs;
 mod gates;
 mod stacks;
 mod support;
