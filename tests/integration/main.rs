@@ -1,9 +1,11 @@
 //! Integration tests: one binary (like `just`'s tests/lib.rs), one file per area.
 
+mod cli;
 mod codes;
 mod determinism;
 mod docs;
 mod gates;
+mod profiles;
 mod stacks;
 mod support;
 mod totals;

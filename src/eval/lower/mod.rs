@@ -534,8 +534,20 @@ impl Lowerer<'_> {
                 r.span,
                 "removed here",
             );
+            // One label per place; a template used by many components is one place.
+            let mut places: Vec<(Span, Vec<&str>)> = Vec::new();
             for (user, span) in &users {
-                d = d.with_label(*span, format!("`{user}` uses `{name}` here"));
+                match places.iter_mut().find(|(s, _)| s == span) {
+                    Some((_, who)) => who.push(user),
+                    None => places.push((*span, vec![user])),
+                }
+            }
+            for (span, who) in places {
+                let label = match who.as_slice() {
+                    [one] => format!("`{one}` uses `{name}` here"),
+                    many => format!("{} components use `{name}` here", many.len()),
+                };
+                d = d.with_label(span, label);
             }
             d = d.with_help(format!(
                 "declare those edges `{{ on = {name}; optional = true; }}` so they (and env wired to `{name}`) disappear with it, or override the components in the profile"
@@ -1257,7 +1269,10 @@ impl Lowerer<'_> {
                 if let Some(t) = f.get("timeout") {
                     edge.timeout_seconds = Some(self.positive_seconds("timeout", &t.value)?);
                 }
-                if let Some(g) = f.get("gate") {
+                // A gate on a component the profile removed goes with the edge (or
+                // the edge is reported): its command may refer to removed things too.
+                let target_removed = self.removed.iter().any(|r| r.name == edge.target);
+                if let (Some(g), false) = (f.get("gate"), target_removed) {
                     edge.gate = Some(Spanned::new(self.gate(&g.value, &edge.target)?, g.value.origin));
                 }
                 Some((edge, target_span))
