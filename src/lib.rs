@@ -165,9 +165,28 @@ fn compile_inner(loader: &dyn Loader, path: &Path, options: &Options) -> Compila
     }
 }
 
+impl Compilation {
+    /// A file of `let`s only (a library to import): it checks, but builds nothing.
+    pub fn is_library(&self) -> bool {
+        self.root.is_some() && self.stack.is_none() && !self.has_errors()
+    }
+}
+
 /// Compiles and, when there are no errors, builds the manifests.
 pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilation, Option<emit::Manifests>) {
-    let compilation = compile(loader, path, options);
+    let mut compilation = compile(loader, path, options);
+    if compilation.is_library() {
+        let file = compilation.root.unwrap_or_default();
+        compilation.diagnostics.push(
+            Diagnostic::error(
+                Code::K0215,
+                "this file is a library (only `let`s): there is nothing to build",
+                Span::new(file, 0, 0),
+                "no `stack` declaration",
+            )
+            .with_help("build the stack file that imports it; `kokuc check` accepts libraries"),
+        );
+    }
     if compilation.has_errors() {
         return (compilation, None);
     }

@@ -207,6 +207,10 @@ pub fn evaluate(
         }
     }
 
+    let is_library = file.items.iter().all(|i| matches!(i, ast::Item::Let(_)));
+    if is_library && !file.items.is_empty() {
+        return evaluate_library(sources, loader, root, file, limits, facts, early);
+    }
     let Some(stack_item) = selection.stack else {
         let span = file.items.first().map_or(Span::new(root, 0, 0), |i| {
             let s = i.span();
@@ -343,6 +347,44 @@ pub fn evaluate(
     Evaluation {
         stack,
         diagnostics,
+        facts,
+    }
+}
+
+/// A file of `let`s only: evaluate every binding (reporting its errors) and
+/// produce no stack. `kokuc check` accepts it; `kokuc build` has nothing to build.
+fn evaluate_library(
+    sources: &mut SourceMap,
+    loader: &dyn Loader,
+    root: FileId,
+    file: &ast::File,
+    limits: &Limits,
+    mut facts: SourceFacts,
+    early: Diagnostics,
+) -> Evaluation {
+    let root_path = import::normalize(&sources.get(root).path);
+    let mut ev = Evaluator::new(loader, limits, sources);
+    ev.modules.insert(root_path, ModuleState::Loading);
+    ev.diagnostics.extend(early);
+    let lets: Vec<&ast::LetItem> = file
+        .items
+        .iter()
+        .filter_map(|i| match i {
+            ast::Item::Let(l) => Some(l),
+            _ => None,
+        })
+        .collect();
+    let target = ev.scopes.next_frame_id();
+    let slots = let_slots(&lets, target, &mut ev.diagnostics);
+    let frame = ev.scopes.new_frame(Some(ev.builtins_frame), slots);
+    for slot in ev.scopes.frame_slots(frame) {
+        let span = ev.scopes.slot(slot).span;
+        let _ = ev.force(slot, span);
+    }
+    facts.references = ev.references.iter().map(|(n, s)| (n.to_string(), *s)).collect();
+    Evaluation {
+        stack: None,
+        diagnostics: std::mem::take(&mut ev.diagnostics),
         facts,
     }
 }

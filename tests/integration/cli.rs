@@ -39,6 +39,16 @@ fn check_exit_codes_are_0_1_2() {
 }
 
 #[test]
+fn libraries_check_but_do_not_build() {
+    let (c, out, err) = code(kokuc().args(["check", "stacks/lib/trino.koku", "stacks/lib/koku.koku"]));
+    assert_eq!(c, 0, "{err}");
+    assert_eq!(out.matches("a library").count(), 2, "{out}");
+    let (c, _, err) = code(kokuc().args(["build", "stacks/lib/trino.koku"]));
+    assert_eq!(c, 1);
+    assert!(err.contains("nothing to build"), "{err}");
+}
+
+#[test]
 fn warnings_fail_only_when_denied() {
     let file = "tests/fixtures/ok/graph/reference-without-after/input.koku";
     let (c, _, err) = code(kokuc().args(["check", file]));

@@ -42,7 +42,12 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
                 Some(p) => format!("{} (profile {p})", stack.display()),
                 None => stack.display().to_string(),
             };
-            if code == EXIT_OK {
+            if code == EXIT_OK && c.is_library() {
+                let _ = writeln!(
+                    std::io::stdout(),
+                    "ok: {shown}: a library (only `let`s), nothing to build"
+                );
+            } else if code == EXIT_OK {
                 if let (Some(s), Some(g)) = (&c.stack, &c.graph) {
                     let mut out = summary(&shown, s, g, &c.diagnostics);
                     for pattern in &args.select {
