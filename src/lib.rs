@@ -37,6 +37,8 @@ use source::{FileId, SourceMap, Span};
 pub struct Options {
     pub profile: Option<String>,
     pub limits: Limits,
+    /// GitOps ordering annotations on the manifests.
+    pub annotate: emit::Annotate,
 }
 
 /// The outcome of compiling one stack under one profile.
@@ -190,9 +192,22 @@ pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilatio
     if compilation.has_errors() {
         return (compilation, None);
     }
-    let manifests = match (&compilation.stack, &compilation.graph) {
-        (Some(stack), Some(graph)) => Some(emit::emit(stack, graph)),
+    let emitted = match (&compilation.stack, &compilation.graph) {
+        (Some(stack), Some(graph)) => Some(emit::emit(stack, graph, options.annotate).map_err(|e| (stack.span, e))),
         _ => None,
+    };
+    let manifests = match emitted {
+        Some(Ok(m)) => Some(m),
+        Some(Err((span, e))) => {
+            compilation.diagnostics.push(Diagnostic::error(
+                Code::K0501,
+                format!("cannot serialize the manifests: {e}"),
+                span,
+                "this stack",
+            ));
+            None
+        }
+        None => None,
     };
     (compilation, manifests)
 }

@@ -16,6 +16,8 @@ pub struct Stack {
     pub budget: Budget,
     pub gates: GateSettings,
     pub cluster_domain: String,
+    /// Where DNS and the API server are, for the NetworkPolicies.
+    pub network: NetworkSettings,
     /// The profile the stack was evaluated with, if any.
     pub profile: Option<String>,
     /// Components sorted by name.
@@ -44,6 +46,65 @@ pub struct Budget {
     pub pods: Option<Spanned<Quantity>>,
     pub cpu_limits: Option<Spanned<Quantity>>,
     pub memory_limits: Option<Spanned<Quantity>>,
+    /// Requests and limits the LimitRange gives containers that declare none
+    /// (pods kokuc did not write; kokuc's own always declare both).
+    pub defaults: ContainerDefaults,
+}
+
+/// `budget.defaults`: what a container without requests or limits gets in the namespace.
+#[derive(Clone, Debug)]
+pub struct ContainerDefaults {
+    pub cpu_request: Quantity,
+    pub cpu_limit: Quantity,
+    pub memory_request: Quantity,
+    pub memory_limit: Quantity,
+    /// Where `budget.defaults` was written, if it was.
+    pub span: Option<Span>,
+}
+
+impl Default for ContainerDefaults {
+    /// Small enough for a debugging pod, large enough to start one.
+    fn default() -> ContainerDefaults {
+        let milli = |m: i128| Quantity {
+            nanos: m * 1_000_000,
+            dim: crate::quantity::Dim::Scalar,
+        };
+        let mebi = |m: i128| Quantity {
+            nanos: m * 1024 * 1024 * 1_000_000_000,
+            dim: crate::quantity::Dim::Bytes,
+        };
+        ContainerDefaults {
+            cpu_request: milli(100),
+            cpu_limit: milli(500),
+            memory_request: mebi(128),
+            memory_limit: mebi(512),
+            span: None,
+        }
+    }
+}
+
+impl Default for NetworkSettings {
+    fn default() -> NetworkSettings {
+        NetworkSettings {
+            dns_namespace: "kube-system".to_string(),
+            dns_pods: vec![("k8s-app".to_string(), "kube-dns".to_string())],
+            dns_port: 53,
+            api_server: Vec::new(),
+        }
+    }
+}
+
+/// `network` in the stack: the cluster services every pod may need.
+#[derive(Clone, Debug)]
+pub struct NetworkSettings {
+    /// Namespace of the cluster DNS pods.
+    pub dns_namespace: String,
+    /// Labels of the cluster DNS pods.
+    pub dns_pods: Vec<(String, String)>,
+    pub dns_port: u16,
+    /// CIDRs of the Kubernetes API server, for pods with Job-completion gates.
+    /// Empty: any address (on the API server ports).
+    pub api_server: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -119,6 +180,177 @@ pub struct Component {
     pub overrides: Vec<Span>,
     /// Configuration files mounted read-only into the main container.
     pub files: Vec<ConfigFile>,
+    /// Security relaxations, singleton, disruption budget and extra ingress.
+    pub policy: ComponentPolicy,
+}
+
+/// How a component is secured and kept available: everything here defaults to
+/// the strict choice, and every relaxation is explicit (and reported as a note).
+#[derive(Clone, Debug, Default)]
+pub struct ComponentPolicy {
+    pub security: Security,
+    /// `singleton = true`: never two pods at once (Recreate strategy).
+    pub singleton: Option<Span>,
+    pub disruption: Option<Disruption>,
+    /// Extra ingress besides the components that use this one.
+    pub ingress: Vec<IngressRule>,
+    /// For external components: the addresses they live at (empty: anywhere).
+    pub cidrs: Vec<Spanned<String>>,
+}
+
+/// `security = { ... }`. `None`/empty means the secure default.
+#[derive(Clone, Debug, Default)]
+pub struct Security {
+    /// `user = N`: runAsUser (default [`DEFAULT_UID`]).
+    pub user: Option<Spanned<i64>>,
+    /// `group = N`: runAsGroup and fsGroup (default: the user).
+    pub group: Option<Spanned<i64>>,
+    /// `root = true`: may run as root (no runAsNonRoot).
+    pub root: Option<Span>,
+    /// `writable_root = true`: the root file system is writable.
+    pub writable_root: Option<Span>,
+    /// `privilege_escalation = true`.
+    pub privilege_escalation: Option<Span>,
+    /// `capabilities = [ "NET_BIND_SERVICE" ]`: added back after dropping ALL.
+    pub capabilities: Vec<Spanned<String>>,
+    /// `seccomp = "unconfined"`.
+    pub seccomp_unconfined: Option<Span>,
+    /// `service_account_token = true`: the token is mounted into every container.
+    pub service_account_token: Option<Span>,
+    /// `unlimited = [ "cpu" ]`: resources declared without a limit on purpose.
+    pub unlimited: Vec<Spanned<String>>,
+    /// `mutable_tag = true`: the image may be `:latest` or untagged.
+    pub mutable_tag: Option<Span>,
+    /// `writable = [ "/var/run/postgresql" ]`: extra writable directories (emptyDirs).
+    pub writable: Vec<Spanned<String>>,
+    /// `reason = "..."`: why the relaxations are needed.
+    pub reason: Option<Spanned<String>>,
+    /// The `security` block, if written.
+    pub span: Option<Span>,
+}
+
+/// The user every container runs as unless the component declares another.
+pub const DEFAULT_UID: i64 = 10001;
+/// The smallest uid that is not a relaxation (host users are below it).
+pub const MIN_UID: i64 = 10000;
+
+/// One relaxed default, for notes, annotations and scanners.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Relaxation {
+    /// What is relaxed, e.g. `runs as user 1000`.
+    pub what: String,
+    pub span: Span,
+    /// Checkov checks that flag exactly this relaxation.
+    pub checks: &'static [&'static str],
+}
+
+impl Security {
+    pub fn uid(&self) -> i64 {
+        self.user.as_ref().map_or(DEFAULT_UID, |u| u.value)
+    }
+
+    pub fn gid(&self) -> i64 {
+        self.group.as_ref().map_or_else(|| self.uid(), |g| g.value)
+    }
+
+    pub fn is_unlimited(&self, resource: &str) -> bool {
+        self.unlimited.iter().any(|u| u.value == resource)
+    }
+
+    /// Every relaxed default, in a fixed order.
+    pub fn relaxations(&self) -> Vec<Relaxation> {
+        let mut out = Vec::new();
+        let mut push = |what: String, span: Span, checks: &'static [&'static str]| {
+            out.push(Relaxation { what, span, checks });
+        };
+        if let Some(span) = self.root {
+            push("may run as root".to_string(), span, &["CKV_K8S_6", "CKV_K8S_23"]);
+        }
+        if let Some(u) = self.user.as_ref().filter(|u| u.value > 0 && u.value < MIN_UID) {
+            push(
+                format!("runs as user {} (below {MIN_UID})", u.value),
+                u.span,
+                &["CKV_K8S_40"],
+            );
+        }
+        if let Some(span) = self.writable_root {
+            push("has a writable root file system".to_string(), span, &["CKV_K8S_22"]);
+        }
+        if let Some(span) = self.privilege_escalation {
+            push(
+                "allows privilege escalation".to_string(),
+                span,
+                &["CKV_K8S_5", "CKV_K8S_20"],
+            );
+        }
+        for c in &self.capabilities {
+            push(
+                format!("adds capability {}", c.value),
+                c.span,
+                &["CKV_K8S_24", "CKV_K8S_25"],
+            );
+        }
+        if let Some(span) = self.seccomp_unconfined {
+            push(
+                "runs without a seccomp profile".to_string(),
+                span,
+                &["CKV_K8S_31", "CKV_K8S_32"],
+            );
+        }
+        if let Some(span) = self.service_account_token {
+            push("mounts the service account token".to_string(), span, &["CKV_K8S_38"]);
+        }
+        for u in &self.unlimited {
+            let checks: &'static [&'static str] = if u.value == "cpu" {
+                &["CKV_K8S_11"]
+            } else {
+                &["CKV_K8S_13"]
+            };
+            push(format!("has no {} limit", u.value), u.span, checks);
+        }
+        if let Some(span) = self.mutable_tag {
+            push("may use a mutable image tag".to_string(), span, &["CKV_K8S_14"]);
+        }
+        out
+    }
+}
+
+/// `disruption = { min_available = N; }` or `{ max_unavailable = N; }` (N or "N%").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Disruption {
+    pub limit: DisruptionLimit,
+    pub span: Span,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DisruptionLimit {
+    MinAvailable(Amount),
+    MaxUnavailable(Amount),
+}
+
+/// A number of pods or a percentage of the replicas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Amount {
+    Pods(i64),
+    Percent(u8),
+}
+
+/// `ingress = [ { namespace = "ingress-nginx"; ports = [ "http" ]; } ]`: traffic
+/// admitted from outside the stack's components.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IngressRule {
+    /// Components of the stack that talk to this one without an edge or a
+    /// reference (a coordinator calling its workers, workers calling each other).
+    pub from: Vec<String>,
+    /// Pods in this namespace (with `pods`: only those pods).
+    pub namespace: Option<String>,
+    /// Pod labels (in `namespace`, or in the stack's own namespace).
+    pub pods: Vec<(String, String)>,
+    /// Addresses outside the cluster.
+    pub cidrs: Vec<String>,
+    /// Port names of the component; empty: all its ports.
+    pub ports: Vec<String>,
+    pub span: Span,
 }
 
 /// A file written into the container from a ConfigMap.
@@ -265,6 +497,9 @@ pub struct Reference {
     pub span: Span,
     /// Where the reference was used, e.g. `env TRINO_HOST`.
     pub context: String,
+    /// The port it names (`x.port.http`, or the first port for `x.port`);
+    /// `None` for `x.host`.
+    pub port: Option<String>,
 }
 
 #[derive(Clone, Debug)]

@@ -74,6 +74,37 @@ pub fn port_name_problem(name: &str) -> Option<String> {
     None
 }
 
+/// Why `key: value` is not a valid Kubernetes label, if it is not one.
+pub fn label_problem(key: &str, value: &str) -> Option<String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((prefix, name)) => (Some(prefix), name),
+        None => (None, key),
+    };
+    if let Some(prefix) = prefix {
+        let ok = !prefix.is_empty()
+            && prefix.len() <= 253
+            && prefix.split('.').all(|part| dns_label_problem(part, 63).is_none());
+        if !ok {
+            return Some(format!("the key prefix `{prefix}` is not a DNS subdomain"));
+        }
+    }
+    let segment_ok = |s: &str, may_be_empty: bool| {
+        (may_be_empty && s.is_empty())
+            || (!s.is_empty()
+                && s.len() <= 63
+                && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+                && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)))
+    };
+    if !segment_ok(name, false) {
+        return Some(format!("the key `{key}` is not a label name"));
+    }
+    if !segment_ok(value, true) {
+        return Some(format!("the value `{value}` is not a label value"));
+    }
+    None
+}
+
 pub fn check_names(stack: &Stack, diagnostics: &mut Diagnostics) {
     if let Some(p) = dns_label_problem(&stack.namespace.value, 63) {
         diagnostics.push(name_error(
@@ -106,12 +137,7 @@ pub fn check_names(stack: &Stack, diagnostics: &mut Diagnostics) {
             }
         }
         for (key, value) in &c.labels {
-            let key_ok = !key.is_empty()
-                && key.len() <= 63
-                && key.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_./".contains(ch));
-            let value_ok =
-                value.len() <= 63 && value.chars().all(|ch| ch.is_ascii_alphanumeric() || "-_.".contains(ch));
-            if !key_ok || !value_ok {
+            if label_problem(key, value).is_some() {
                 diagnostics.push(
                     Diagnostic::error(
                         Code::K0401,

@@ -62,8 +62,29 @@ pub struct BuildArgs {
     /// Treat warnings as errors.
     #[arg(long)]
     pub deny_warnings: bool,
+    /// Add a GitOps tool's ordering annotations: Argo CD sync waves, or kapp change groups and rules.
+    #[arg(long, value_enum, value_name = "TOOL")]
+    pub annotate: Option<AnnotateTool>,
     #[command(flatten)]
     pub limits: LimitArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AnnotateTool {
+    /// `argocd.argoproj.io/sync-wave` = the wave of each file.
+    Argocd,
+    /// `kapp.k14s.io/change-group` per component, `change-rule` per `after` edge.
+    Kapp,
+}
+
+impl AnnotateTool {
+    pub fn mode(tool: Option<AnnotateTool>) -> crate::emit::Annotate {
+        match tool {
+            None => crate::emit::Annotate::None,
+            Some(AnnotateTool::Argocd) => crate::emit::Annotate::ArgoCd,
+            Some(AnnotateTool::Kapp) => crate::emit::Annotate::Kapp,
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -76,6 +76,11 @@ impl Ui {
     pub fn error(&self, message: &str) {
         let _ = writeln!(std::io::stderr().lock(), "error: {message}");
     }
+
+    /// An error that is not about the source (no span), with its code for `kokuc explain`.
+    pub fn coded_error(&self, code: crate::diagnostics::Code, message: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "error[{code}]: {message}");
+    }
 }
 
 fn terminal_width() -> Option<usize> {

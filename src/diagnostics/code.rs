@@ -78,6 +78,19 @@ codes! {
     K0404 => "missing image",
     K0405 => "storage shared by several replicas",
     K0406 => "duplicate port or environment variable",
+    K0410 => "image tag that moves",
+    K0411 => "invalid image reference",
+    K0412 => "container without a limit",
+    K0413 => "relaxed security default",
+    K0414 => "security relaxation without a reason",
+    K0415 => "conflicting security settings",
+    K0416 => "singleton with several replicas",
+    K0417 => "disruption budget that blocks every eviction",
+    K0418 => "disruption budget on a single replica",
+    K0419 => "invalid ingress rule",
+    K0501 => "cannot write output",
+    K0502 => "output directory not written by kokuc",
+    K0503 => "symlink in the output path",
 }
 
 impl std::fmt::Display for Code {

@@ -9,11 +9,11 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{
-    Capabilities, Container, EnvVar, EnvVarSource, ResourceRequirements, SeccompProfile, SecretKeySelector,
-    SecurityContext, VolumeMount,
+    Container, EnvVar, EnvVarSource, ResourceRequirements, SecretKeySelector, VolumeMount,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity as K8sQuantity;
 
+use super::security;
 use crate::check::usage::gate_resources;
 use crate::model::{Component, Edge, Gate, HostValue, Stack, WorkloadKind};
 
@@ -160,10 +160,18 @@ pub fn init_container(stack: &Stack, edge: &Edge, target: &Component) -> Option<
     };
     let mut command = vec!["sh".to_string(), "-c".to_string(), script(&gate)];
     command.extend(args);
+    let mut mounts = vec![VolumeMount {
+        name: TMP_VOLUME.to_string(),
+        mount_path: "/tmp".to_string(),
+        ..VolumeMount::default()
+    }];
+    if gate == ResolvedGate::Complete {
+        mounts.push(security::token_mount());
+    }
     Some(Container {
         name: container_name(&target.name),
+        image_pull_policy: Some(security::pull_policy(&image)),
         image: Some(image),
-        image_pull_policy: Some("IfNotPresent".to_string()),
         command: Some(command),
         env: Some(env),
         resources: Some(ResourceRequirements {
@@ -171,13 +179,9 @@ pub fn init_container(stack: &Stack, edge: &Edge, target: &Component) -> Option<
             limits: Some(quantities(&resources.cpu, &resources.memory)),
             ..ResourceRequirements::default()
         }),
-        security_context: Some(restricted_security_context()),
+        security_context: Some(security::restricted()),
         termination_message_policy: Some("FallbackToLogsOnError".to_string()),
-        volume_mounts: Some(vec![VolumeMount {
-            name: TMP_VOLUME.to_string(),
-            mount_path: "/tmp".to_string(),
-            ..VolumeMount::default()
-        }]),
+        volume_mounts: Some(mounts),
         ..Container::default()
     })
 }
@@ -212,26 +216,6 @@ fn plain(name: &str, value: &str) -> EnvVar {
         name: name.to_string(),
         value: Some(value.to_string()),
         ..EnvVar::default()
-    }
-}
-
-/// The restricted Pod Security Standard, for containers kokuc adds itself.
-pub fn restricted_security_context() -> SecurityContext {
-    SecurityContext {
-        allow_privilege_escalation: Some(false),
-        capabilities: Some(Capabilities {
-            drop: Some(vec!["ALL".to_string()]),
-            ..Capabilities::default()
-        }),
-        read_only_root_filesystem: Some(true),
-        run_as_non_root: Some(true),
-        run_as_user: Some(65532),
-        run_as_group: Some(65532),
-        seccomp_profile: Some(SeccompProfile {
-            type_: "RuntimeDefault".to_string(),
-            ..SeccompProfile::default()
-        }),
-        ..SecurityContext::default()
     }
 }
 

@@ -12,6 +12,8 @@ pub const MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const COMPONENT: &str = "app.kubernetes.io/component";
 pub const WAVE: &str = "kokuc.dev/wave";
 pub const AFTER: &str = "kokuc.dev/after";
+/// The security defaults a workload relaxes, and why.
+pub const RELAXED: &str = "kokuc.dev/relaxed";
 
 /// The labels that select a component's pods. Never changes for a component.
 pub fn selector_labels(stack: &Stack, c: &Component) -> BTreeMap<String, String> {

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, StatefulSet, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentSpec, DeploymentStrategy, StatefulSet, StatefulSetSpec};
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EmptyDirVolumeSource, EnvVar, EnvVarSource, ExecAction, HTTPGetAction,
@@ -15,7 +15,9 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::files;
 use super::gate;
+use super::hash;
 use super::labels;
+use super::security;
 use super::Object;
 use crate::model::{Component, EnvValue, ProbeAction, Resource, Stack, WorkloadKind};
 
@@ -41,6 +43,11 @@ pub fn workload(stack: &Stack, c: &Component, wave: u32, service_account: Option
                 spec: DeploymentSpec {
                     replicas: Some(replicas(c)),
                     selector: labels::selector(stack, c),
+                    // A singleton's old pod is gone before the new one starts.
+                    strategy: c.policy.singleton.map(|_| DeploymentStrategy {
+                        type_: Some("Recreate".to_string()),
+                        ..DeploymentStrategy::default()
+                    }),
                     template,
                     ..DeploymentSpec::default()
                 },
@@ -119,6 +126,34 @@ fn workload_annotations(c: &Component, wave: u32) -> BTreeMap<String, String> {
         let after: Vec<&str> = c.after.iter().map(|e| e.target.as_str()).collect();
         a.insert(labels::AFTER.to_string(), after.join(","));
     }
+    a.extend(relaxation_annotations(c));
+    a
+}
+
+/// The component's relaxed security defaults, for people (`kokuc.dev/relaxed`)
+/// and for scanners: a checkov suppression per check the relaxation trips,
+/// carrying the reason written in the source.
+fn relaxation_annotations(c: &Component) -> BTreeMap<String, String> {
+    let relaxed = c.policy.security.relaxations();
+    let Some(reason) = &c.policy.security.reason else {
+        return BTreeMap::new();
+    };
+    if relaxed.is_empty() {
+        return BTreeMap::new();
+    }
+    let what: Vec<&str> = relaxed.iter().map(|r| r.what.as_str()).collect();
+    let mut a = BTreeMap::from([(
+        labels::RELAXED.to_string(),
+        format!("{} (reason: {})", what.join("; "), reason.value),
+    )]);
+    // checkov splits `ID=comment` at every `=`.
+    let comment = format!("relaxed in the kokuc source: {}", reason.value.replace('=', ":"));
+    let mut checks: Vec<&str> = relaxed.iter().flat_map(|r| r.checks.iter().copied()).collect();
+    checks.sort_unstable_by_key(|id| (id.len(), *id));
+    checks.dedup();
+    for (i, check) in checks.iter().enumerate() {
+        a.insert(format!("checkov.io/skip{}", i + 1), format!("{check}={comment}"));
+    }
     a
 }
 
@@ -149,6 +184,8 @@ fn pod_template(stack: &Stack, c: &Component, service_account: Option<&str>) -> 
     }
     mounts.extend(files::mounts(c));
     volumes.extend(files::volume(c));
+    mounts.extend(security::writable_mounts(c));
+    volumes.extend(security::writable_volumes(c));
     if !init_containers.is_empty() {
         volumes.push(Volume {
             name: gate::TMP_VOLUME.to_string(),
@@ -156,9 +193,14 @@ fn pod_template(stack: &Stack, c: &Component, service_account: Option<&str>) -> 
             ..Volume::default()
         });
     }
+    if service_account.is_some() {
+        volumes.push(security::token_volume());
+    }
+    let image = c.image.as_ref().map(|i| i.value.clone());
     let main = Container {
         name: c.name.clone(),
-        image: c.image.as_ref().map(|i| i.value.clone()),
+        image_pull_policy: image.as_deref().map(security::pull_policy),
+        image,
         command: non_empty(c.command.clone()),
         args: non_empty(c.args.clone()),
         ports: non_empty(
@@ -175,12 +217,14 @@ fn pod_template(stack: &Stack, c: &Component, service_account: Option<&str>) -> 
         env: non_empty(c.env.iter().map(env_var).collect()),
         resources: Some(resources(&c.cpu, &c.memory)),
         readiness_probe: c.ready.as_ref().map(|p| probe(&p.action)),
+        security_context: Some(security::container(c)),
         volume_mounts: non_empty(mounts),
         ..Container::default()
     };
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
             labels: Some(labels::component_labels(stack, c)),
+            annotations: Some(BTreeMap::from([(hash::CONFIG_HASH.to_string(), hash::config_hash(c))])),
             ..ObjectMeta::default()
         }),
         spec: Some(PodSpec {
@@ -188,7 +232,10 @@ fn pod_template(stack: &Stack, c: &Component, service_account: Option<&str>) -> 
             containers: vec![main],
             restart_policy: (c.kind.value == WorkloadKind::Job).then(|| "OnFailure".to_string()),
             service_account_name: service_account.map(str::to_string),
-            automount_service_account_token: Some(service_account.is_some()),
+            // The token is projected into the gates that need it, never into the app,
+            // unless the component asks for it.
+            automount_service_account_token: Some(c.policy.security.service_account_token.is_some()),
+            security_context: Some(security::pod(c)),
             volumes: non_empty(volumes),
             ..PodSpec::default()
         }),
@@ -221,12 +268,15 @@ fn env_var(e: &crate::model::EnvVar) -> EnvVar {
     }
 }
 
+/// Requests and limits. A limit without a request gets the same request (what
+/// Kubernetes would do, written out); a resource without a limit is one the
+/// component declared `unlimited` (anything else is an error before emission).
 pub fn resources(cpu: &Resource, memory: &Resource) -> ResourceRequirements {
     let mut requests = BTreeMap::new();
     let mut limits = BTreeMap::new();
     for (name, r) in [("cpu", cpu), ("memory", memory)] {
-        if let Some(q) = &r.request {
-            requests.insert(name.to_string(), K8sQuantity(q.value.to_k8s_string()));
+        if let Some(q) = r.effective_request() {
+            requests.insert(name.to_string(), K8sQuantity(q.to_k8s_string()));
         }
         if let Some(q) = &r.limit {
             limits.insert(name.to_string(), K8sQuantity(q.value.to_k8s_string()));

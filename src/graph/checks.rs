@@ -236,6 +236,7 @@ fn written_references(stack: &Stack, c: &Component) -> Vec<crate::model::Referen
                     target: host.to_string(),
                     span: var.span,
                     context: format!("env {}", var.name),
+                    port: None,
                 });
             }
         }

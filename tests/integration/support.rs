@@ -90,3 +90,39 @@ pub fn run(cmd: &mut Command) -> (bool, String) {
     text.push_str(&String::from_utf8_lossy(&out.stderr));
     (out.status.success(), text)
 }
+
+/// Runs the kokuc binary from the repository root.
+pub fn kokuc(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_kokuc"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("run kokuc")
+}
+
+pub fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Builds `stack` (with `profile`) into `dir` through the CLI, panicking on failure.
+pub fn build_into(stack: &Path, profile: Option<&str>, dir: &Path, extra: &[&str]) {
+    let mut args = vec!["build", stack.to_str().expect("utf-8 path"), "-o", dir.to_str().expect("utf-8 path")];
+    if let Some(p) = profile {
+        args.extend(["--profile", p]);
+    }
+    args.extend(extra);
+    let out = kokuc(&args);
+    assert!(out.status.success(), "kokuc {args:?} failed:\n{}", stderr(&out));
+}
+
+/// The manifest files of an output directory, as listed by its kustomization (in order).
+pub fn manifest_files(dir: &Path) -> Vec<PathBuf> {
+    let text = std::fs::read_to_string(dir.join("kustomization.yaml")).expect("kustomization.yaml");
+    let k: serde_yaml::Value = serde_yaml::from_str(&text).expect("YAML");
+    k["resources"]
+        .as_sequence()
+        .expect("resources")
+        .iter()
+        .map(|r| dir.join(r.as_str().expect("file name")))
+        .collect()
+}

@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use super::{failed, unreadable};
-use crate::cli::args::BuildArgs;
+use crate::cli::args::{AnnotateTool, BuildArgs};
 use crate::cli::output::{write_directory, OutputError};
 use crate::cli::{Ui, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
 use crate::eval::FsLoader;
@@ -13,6 +13,7 @@ pub fn build(ui: &Ui, args: &BuildArgs) -> u8 {
     let options = Options {
         profile: args.profile.clone(),
         limits: args.limits.to_limits(),
+        annotate: AnnotateTool::mode(args.annotate),
     };
     let (compilation, manifests) = build_stack(&FsLoader, &args.stack, &options);
     ui.report(&compilation.diagnostics, &compilation.sources);
@@ -28,11 +29,16 @@ pub fn build(ui: &Ui, args: &BuildArgs) -> u8 {
     match &args.output {
         Some(dir) => match write_directory(dir, &manifests, args.force) {
             Ok(count) => {
-                let _ = writeln!(std::io::stderr(), "wrote {count} files to {}", dir.display());
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "wrote {count} files to {}\nstack hash: {}",
+                    dir.display(),
+                    manifests.stack_hash
+                );
                 EXIT_OK
             }
-            Err(OutputError { message }) => {
-                ui.error(&message);
+            Err(OutputError { code, message }) => {
+                ui.coded_error(code, &message);
                 EXIT_USAGE
             }
         },
@@ -42,6 +48,7 @@ pub fn build(ui: &Ui, args: &BuildArgs) -> u8 {
                 if out.write_all(yaml.as_bytes()).and_then(|()| out.flush()).is_err() {
                     return EXIT_USAGE;
                 }
+                let _ = writeln!(std::io::stderr(), "stack hash: {}", manifests.stack_hash);
                 EXIT_OK
             }
             Err(e) => {

@@ -16,6 +16,7 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
         let base = Options {
             profile: args.profile.clone(),
             limits: limits.clone(),
+            ..Options::default()
         };
         let compilation = compile(&FsLoader, stack, &base);
         let mut runs = vec![(args.profile.clone(), compilation)];
@@ -25,6 +26,7 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
                 let options = Options {
                     profile: Some(profile.clone()),
                     limits: limits.clone(),
+                    ..Options::default()
                 };
                 runs.push((Some(profile), compile(&FsLoader, stack, &options)));
             }

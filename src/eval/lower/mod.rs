@@ -8,6 +8,8 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+mod policy;
+
 use super::value::{Address, AddressPart, Attrs, Field, TextPart, Value, ValueKind};
 use crate::diagnostics::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -41,11 +43,29 @@ pub(crate) struct LowerInput<'a> {
 }
 
 const COMPONENT_FIELDS: &[&str] = &[
-    "kind", "image", "replicas", "command", "args", "ports", "env", "cpu", "memory", "storage", "ready", "after",
-    "job", "host", "labels", "files",
+    "kind",
+    "image",
+    "replicas",
+    "command",
+    "args",
+    "ports",
+    "env",
+    "cpu",
+    "memory",
+    "storage",
+    "ready",
+    "after",
+    "job",
+    "host",
+    "labels",
+    "files",
+    "security",
+    "singleton",
+    "disruption",
+    "ingress",
 ];
-const EXTERNAL_FIELDS: &[&str] = &["kind", "host", "ports", "labels", "after"];
-const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain"];
+const EXTERNAL_FIELDS: &[&str] = &["kind", "host", "ports", "labels", "after", "cidrs"];
+const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain", "network"];
 
 pub const DEFAULT_GATE_IMAGE: &str = "docker.io/library/busybox:1.37.0";
 pub const DEFAULT_KUBECTL_IMAGE: &str = "registry.k8s.io/kubectl:v1.34.0";
@@ -354,10 +374,20 @@ impl Lowerer<'_> {
     // ------------------------------------------------------------- addresses
 
     fn resolve_address(&mut self, a: &Address, context: &str) -> Option<Resolved> {
+        let port = match &a.part {
+            AddressPart::Host => None,
+            AddressPart::Port(Some(name)) => Some(name.to_string()),
+            AddressPart::Port(None) => self
+                .book
+                .get(&a.component)
+                .and_then(|e| e.ports.first())
+                .map(|(name, _)| name.clone()),
+        };
         self.references.push(Reference {
             target: a.component.to_string(),
             span: a.span,
             context: context.to_string(),
+            port,
         });
         if let Some(r) = self.removed.iter().find(|r| *r.name == *a.component) {
             if self.optional_targets.contains(&r.name) && context.starts_with("env ") {
@@ -573,7 +603,14 @@ impl Lowerer<'_> {
         let mut budget = Budget::default();
         if let Some(f) = fields.get("budget") {
             let b = self.attrs("budget", &f.value)?;
-            let bf = self.fields(b, &["cpu", "memory", "storage", "pods", "limits"], "the budget");
+            let bf = self.fields(
+                b,
+                &["cpu", "memory", "storage", "pods", "limits", "defaults"],
+                "the budget",
+            );
+            if let Some(d) = bf.get("defaults") {
+                budget.defaults = self.container_defaults(&d.value)?;
+            }
             budget.cpu = bf
                 .get("cpu")
                 .and_then(|f| self.quantity("budget.cpu", &f.value, Dim::Scalar));
@@ -631,6 +668,10 @@ impl Lowerer<'_> {
                 gates.memory = self.quantity("gates.memory", &f.value, Dim::Bytes)?.value;
             }
         }
+        let network = match fields.get("network") {
+            Some(f) => self.network(&f.value)?,
+            None => NetworkSettings::default(),
+        };
         self.namespace = namespace.value.clone();
         self.cluster_domain = cluster_domain.clone();
         Some(Stack {
@@ -640,6 +681,7 @@ impl Lowerer<'_> {
             budget,
             gates,
             cluster_domain,
+            network,
             profile: input.profile.clone(),
             components: Vec::new(),
         })
@@ -839,6 +881,8 @@ impl Lowerer<'_> {
             }
         }
 
+        let policy = self.policy(&fields, kind.value);
+
         if self.diagnostics.error_count() > errors_before {
             return None;
         }
@@ -866,6 +910,7 @@ impl Lowerer<'_> {
             labels,
             overrides: cv.overridden.clone(),
             files,
+            policy,
         })
     }
 
