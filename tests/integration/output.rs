@@ -48,12 +48,18 @@ fn golden(name: &str, w: &Workspace, stderr: &str) {
     let mut text = stderr
         .replace(w.work.to_str().expect("path"), "WORK")
         // root cannot be refused by mode, only by the immutable attribute: the errno differs
-        .replace("Operation not permitted (os error 1)", "Permission denied (os error 13)");
+        .replace(
+            "Operation not permitted (os error 1)",
+            "Permission denied (os error 13)",
+        );
     let marker = "kokuc-tmp-";
     let mut from = 0;
     while let Some(i) = text[from..].find(marker) {
         let start = from + i + marker.len();
-        let end = start + text[start..].find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len() - start);
+        let end = start
+            + text[start..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(text.len() - start);
         text.replace_range(start..end, "PID");
         from = start + "PID".len();
     }
@@ -61,7 +67,8 @@ fn golden(name: &str, w: &Workspace, stderr: &str) {
     if std::env::var_os("KOKUC_BLESS").is_some_and(|v| v == "1") {
         std::fs::write(&path, &text).expect("bless");
     } else {
-        let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (KOKUC_BLESS=1)", path.display()));
+        let expected =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e} (KOKUC_BLESS=1)", path.display()));
         assert_eq!(expected, text, "{} differs (KOKUC_BLESS=1 to update)", path.display());
     }
 }

@@ -106,7 +106,12 @@ pub fn stderr(out: &std::process::Output) -> String {
 
 /// Builds `stack` (with `profile`) into `dir` through the CLI, panicking on failure.
 pub fn build_into(stack: &Path, profile: Option<&str>, dir: &Path, extra: &[&str]) {
-    let mut args = vec!["build", stack.to_str().expect("utf-8 path"), "-o", dir.to_str().expect("utf-8 path")];
+    let mut args = vec![
+        "build",
+        stack.to_str().expect("utf-8 path"),
+        "-o",
+        dir.to_str().expect("utf-8 path"),
+    ];
     if let Some(p) = profile {
         args.extend(["--profile", p]);
     }
