@@ -200,7 +200,7 @@ pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilatio
         Some(Ok(m)) => Some(m),
         Some(Err((span, e))) => {
             compilation.diagnostics.push(Diagnostic::error(
-                Code::K0501,
+                Code::K0504,
                 format!("cannot serialize the manifests: {e}"),
                 span,
                 "this stack",

@@ -155,11 +155,11 @@ impl OutputFiles {
         for file in &manifests.files {
             let yaml = file
                 .to_yaml()
-                .map_err(|e| err(Code::K0501, format!("cannot serialize {}: {e}", file.name)))?;
+                .map_err(|e| err(Code::K0504, format!("cannot serialize {}: {e}", file.name)))?;
             files.push((file.name.clone(), yaml.into_bytes()));
         }
         let kustomization = kustomize::kustomization(manifests)
-            .map_err(|e| err(Code::K0501, format!("cannot serialize {}: {e}", kustomize::FILE)))?;
+            .map_err(|e| err(Code::K0504, format!("cannot serialize {}: {e}", kustomize::FILE)))?;
         files.push((kustomize::FILE.to_string(), kustomization.into_bytes()));
         let out = OutputFiles { files };
         out.validate()?;
@@ -170,12 +170,12 @@ impl OutputFiles {
         for (i, (name, _)) in self.files.iter().enumerate() {
             if !is_plain_name(name) || name == MARKER {
                 return Err(err(
-                    Code::K0501,
+                    Code::K0504,
                     format!("refusing to write `{name}`: not a plain file name"),
                 ));
             }
             if self.files[..i].iter().any(|(other, _)| other == name) {
-                return Err(err(Code::K0501, format!("refusing to write `{name}` twice")));
+                return Err(err(Code::K0504, format!("refusing to write `{name}` twice")));
             }
         }
         Ok(())
@@ -220,7 +220,7 @@ pub fn write_files(fs: &dyn OutputFs, dir: &Path, files: &OutputFiles, force: bo
     let name = dir
         .file_name()
         .filter(|n| *n != "." && *n != "..")
-        .ok_or_else(|| err(Code::K0501, format!("`{}` does not name a directory", dir.display())))?
+        .ok_or_else(|| err(Code::K0504, format!("`{}` does not name a directory", dir.display())))?
         .to_string_lossy()
         .into_owned();
     let parent = match dir.parent() {
@@ -243,7 +243,7 @@ fn check_target(fs: &dyn OutputFs, dir: &Path, force: bool) -> Result<bool, Outp
     let shown = dir.display();
     let kind = fs
         .kind(dir)
-        .map_err(|e| err(Code::K0501, format!("cannot inspect `{shown}`: {e}")))?;
+        .map_err(|e| err(Code::K0504, format!("cannot inspect `{shown}`: {e}")))?;
     match kind {
         None => return Ok(false),
         Some(EntryKind::Symlink) => {
@@ -260,7 +260,7 @@ fn check_target(fs: &dyn OutputFs, dir: &Path, force: bool) -> Result<bool, Outp
     }
     let entries = fs
         .list(dir)
-        .map_err(|e| err(Code::K0501, format!("cannot read `{shown}`: {e}")))?;
+        .map_err(|e| err(Code::K0504, format!("cannot read `{shown}`: {e}")))?;
     if entries.is_empty() {
         return Ok(true);
     }
@@ -268,7 +268,7 @@ fn check_target(fs: &dyn OutputFs, dir: &Path, force: bool) -> Result<bool, Outp
     let index_text = match entries.iter().find(|(n, _)| n == MARKER) {
         Some((_, EntryKind::File)) => fs
             .read(&marker)
-            .map_err(|e| err(Code::K0501, format!("cannot read `{}`: {e}", marker.display())))?,
+            .map_err(|e| err(Code::K0504, format!("cannot read `{}`: {e}", marker.display())))?,
         Some((_, EntryKind::Symlink)) => {
             return Err(err(
                 Code::K0503,
@@ -322,7 +322,7 @@ fn check_target(fs: &dyn OutputFs, dir: &Path, force: bool) -> Result<bool, Outp
 
 fn write_staging(fs: &dyn OutputFs, staging: &Path, files: &OutputFiles) -> Result<(), OutputError> {
     let io =
-        |what: &str, path: &Path, e: io::Error| err(Code::K0501, format!("cannot {what} `{}`: {e}", path.display()));
+        |what: &str, path: &Path, e: io::Error| err(Code::K0504, format!("cannot {what} `{}`: {e}", path.display()));
     if fs.kind(staging).map_err(|e| io("inspect", staging, e))?.is_some() {
         fs.remove_dir_all(staging).map_err(|e| io("clear stale", staging, e))?;
     }
@@ -342,11 +342,11 @@ fn swap_in(fs: &dyn OutputFs, dir: &Path, staging: &Path, previous: &Path, exist
     if !existed {
         return fs
             .rename(staging, dir)
-            .map_err(|e| err(Code::K0501, format!("cannot move the new output into `{shown}`: {e}")));
+            .map_err(|e| err(Code::K0504, format!("cannot move the new output into `{shown}`: {e}")));
     }
     let exchanged = fs
         .exchange(staging, dir)
-        .map_err(|e| err(Code::K0501, format!("cannot swap the new output into `{shown}`: {e}")))?;
+        .map_err(|e| err(Code::K0504, format!("cannot swap the new output into `{shown}`: {e}")))?;
     if exchanged {
         // `staging` now holds the previous output; it is no longer needed.
         let _ = fs.remove_dir_all(staging);
@@ -356,11 +356,11 @@ fn swap_in(fs: &dyn OutputFs, dir: &Path, staging: &Path, previous: &Path, exist
         let _ = fs.remove_dir_all(previous);
     }
     fs.rename(dir, previous)
-        .map_err(|e| err(Code::K0501, format!("cannot move the old `{shown}` aside: {e}")))?;
+        .map_err(|e| err(Code::K0504, format!("cannot move the old `{shown}` aside: {e}")))?;
     if let Err(e) = fs.rename(staging, dir) {
         let _ = fs.rename(previous, dir);
         return Err(err(
-            Code::K0501,
+            Code::K0504,
             format!("cannot move the new output into `{shown}`: {e}"),
         ));
     }

@@ -88,9 +88,9 @@ codes! {
     K0417 => "disruption budget that blocks every eviction",
     K0418 => "disruption budget on a single replica",
     K0419 => "invalid ingress rule",
-    K0501 => "cannot write output",
     K0502 => "output directory not written by kokuc",
     K0503 => "symlink in the output path",
+    K0504 => "cannot write output",
 }
 
 impl std::fmt::Display for Code {

@@ -221,7 +221,7 @@ fn an_unwritable_directory_leaves_the_previous_output() {
         w.build(&[])
     };
     assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
-    golden("output-K0501", &w, &stderr(&result));
+    golden("output-K0504", &w, &stderr(&result));
     assert_eq!(snapshot(&w.out), before);
     assert_eq!(names_in(&w.work), ["out", "stack.koku"]);
     // Once writable again, the same build goes through.
@@ -249,7 +249,7 @@ fn a_full_disk_leaves_the_previous_output() {
         .expect("run kokuc under a file-size limit");
     assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
     assert!(
-        stderr(&result).contains("error[K0501]: cannot write"),
+        stderr(&result).contains("error[K0504]: cannot write"),
         "{}",
         stderr(&result)
     );

@@ -166,7 +166,7 @@ fn a_failure_at_any_step_leaves_the_previous_output() {
             let ran = fs.count.get();
             match result {
                 Err(e) => {
-                    assert_eq!(e.code, Code::K0501, "step {step}: {e:?}");
+                    assert_eq!(e.code, Code::K0504, "step {step}: {e:?}");
                     assert!(e.message.contains("injected"), "step {step}: {}", e.message);
                     assert_eq!(
                         snapshot(&out),
@@ -289,7 +289,7 @@ fn writes_only_plain_names() {
         let mut f = files("v1");
         f.files.push((bad.to_string(), b"x".to_vec()));
         let e = write_files(&RealFs, &out, &f, false).expect_err(bad);
-        assert_eq!(e.code, Code::K0501, "{bad}");
+        assert_eq!(e.code, Code::K0504, "{bad}");
     }
     assert!(siblings(tmp.path()).is_empty());
 }
