@@ -264,7 +264,13 @@ impl Security {
             out.push(Relaxation { what, span, checks });
         };
         if let Some(span) = self.root {
-            push("may run as root".to_string(), span, &["CKV_K8S_6", "CKV_K8S_23"]);
+            // Without a user, the image's (maybe root) applies: no high uid either.
+            let checks: &'static [&'static str] = if self.user.is_none() {
+                &["CKV_K8S_6", "CKV_K8S_23", "CKV_K8S_40"]
+            } else {
+                &["CKV_K8S_6", "CKV_K8S_23"]
+            };
+            push("may run as root".to_string(), span, checks);
         }
         if let Some(u) = self.user.as_ref().filter(|u| u.value > 0 && u.value < MIN_UID) {
             push(
@@ -284,11 +290,12 @@ impl Security {
             );
         }
         for c in &self.capabilities {
-            push(
-                format!("adds capability {}", c.value),
-                c.span,
-                &["CKV_K8S_24", "CKV_K8S_25"],
-            );
+            let checks: &'static [&'static str] = match c.value.as_str() {
+                "NET_RAW" => &["CKV_K8S_24", "CKV_K8S_25", "CKV_K8S_7", "CKV_K8S_28"],
+                "SYS_ADMIN" => &["CKV_K8S_24", "CKV_K8S_25", "CKV_K8S_39"],
+                _ => &["CKV_K8S_24", "CKV_K8S_25"],
+            };
+            push(format!("adds capability {}", c.value), c.span, checks);
         }
         if let Some(span) = self.seccomp_unconfined {
             push(

@@ -110,7 +110,17 @@ fn checkov_finds_nothing() {
         .prefix("kokuc-checkov-")
         .tempdir()
         .expect("tempdir");
-    let dirs = build_all(tmp.path());
+    let mut dirs = build_all(tmp.path());
+    // A fixture that relaxes every default: each relaxation is suppressed with its
+    // reason, and nothing else fails.
+    let relaxed = tmp.path().join("fixture-relaxed");
+    build_into(
+        &repo().join("tests/fixtures/ok/policy/relaxed/input.koku"),
+        None,
+        &relaxed,
+        &[],
+    );
+    dirs.push(relaxed);
     let out = Command::new(&checkov)
         .current_dir(repo())
         .args(["--config-file", ".checkov.yaml", "--output", "json", "--directory"])
