@@ -115,6 +115,25 @@ pub fn check_names(stack: &Stack, diagnostics: &mut Diagnostics) {
             63,
         ));
     }
+    let dns = &stack.network;
+    let dns_problem = dns_label_problem(&dns.dns_namespace, 63)
+        .map(|p| format!("namespace `{}`: {p}", dns.dns_namespace))
+        .or_else(|| {
+            dns.dns_pods
+                .iter()
+                .find_map(|(k, v)| label_problem(k, v).map(|p| format!("label `{k}: {v}`: {p}")))
+        });
+    if let Some(problem) = dns_problem {
+        diagnostics.push(
+            Diagnostic::error(
+                Code::K0401,
+                format!("`network.dns` names an invalid {problem}"),
+                stack.span,
+                "in this stack's `network`",
+            )
+            .with_help("the DNS pods are selected by namespace name and pod labels, e.g. `dns = { namespace = \"kube-system\"; pods = { k8s-app = \"kube-dns\"; }; };`"),
+        );
+    }
     if let Some(p) = dns_label_problem(&stack.name.value, 63) {
         diagnostics.push(name_error("stack name", &stack.name.value, &p, stack.name.span, 63));
     }
