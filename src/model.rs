@@ -18,6 +18,8 @@ pub struct Stack {
     pub cluster_domain: String,
     /// The profile the stack was evaluated with, if any.
     pub profile: Option<String>,
+    /// Prices for `kokuc plan`'s cost figures, if the stack declares them.
+    pub prices: Option<Prices>,
     /// Components sorted by name.
     pub components: Vec<Component>,
 }
@@ -79,6 +81,18 @@ impl WorkloadKind {
         }
     }
 
+    /// Expected seconds to become ready when `startup` is not declared: a
+    /// Deployment's pod 30s, a StatefulSet's pod (storage to attach, often a
+    /// database to recover) and a Job (time to complete) 60s. External
+    /// components are already running.
+    pub fn default_startup_seconds(self) -> u32 {
+        match self {
+            WorkloadKind::Service => 30,
+            WorkloadKind::Stateful | WorkloadKind::Job => 60,
+            WorkloadKind::External => 0,
+        }
+    }
+
     pub fn kubernetes_kind(self) -> &'static str {
         match self {
             WorkloadKind::Service => "Deployment",
@@ -119,6 +133,9 @@ pub struct Component {
     pub overrides: Vec<Span>,
     /// Configuration files mounted read-only into the main container.
     pub files: Vec<ConfigFile>,
+    /// Declared expected time to become ready (a Job: to complete), in seconds.
+    /// `kokuc plan` falls back to [`WorkloadKind::default_startup_seconds`].
+    pub startup: Option<Spanned<u32>>,
 }
 
 /// A file written into the container from a ConfigMap.
@@ -137,6 +154,18 @@ impl Component {
 
     pub fn first_port(&self) -> Option<&Port> {
         self.ports.first()
+    }
+
+    /// Expected seconds from the moment its gates open until it is ready
+    /// (a Job: until it has completed).
+    pub fn startup_seconds(&self) -> u32 {
+        match self.kind.value {
+            WorkloadKind::External => 0,
+            kind => self
+                .startup
+                .as_ref()
+                .map_or(kind.default_startup_seconds(), |s| s.value),
+        }
     }
 
     /// Pods this component runs when fully rolled out.
@@ -265,6 +294,54 @@ pub struct Reference {
     pub span: Span,
     /// Where the reference was used, e.g. `env TRINO_HOST`.
     pub context: String,
+}
+
+impl Reference {
+    /// The `context` of an address written inside the gate of the edge on `target`.
+    pub fn gate_context(target: &str) -> String {
+        format!("gate on {target}")
+    }
+
+    /// The target of the edge whose gate holds this reference, if it is in a gate.
+    pub fn gate_target(&self) -> Option<&str> {
+        self.context.strip_prefix("gate on ")
+    }
+}
+
+/// What resources cost, per month (`prices = { ... }` on the stack).
+///
+/// Prices are exact quantities in currency units: `cpu` per core-month,
+/// `memory` and `storage` per GiB-month (2^30 bytes).
+#[derive(Clone, Debug)]
+pub struct Prices {
+    pub cpu: Spanned<Quantity>,
+    pub memory: Spanned<Quantity>,
+    pub storage: Spanned<Quantity>,
+    /// Price cpu and memory on requests or on limits.
+    pub basis: Spanned<PriceBasis>,
+    /// Months for the "over the horizon" figure (the seed's 3 years: 36).
+    pub horizon_months: Spanned<u32>,
+    /// Written before amounts, e.g. `$`.
+    pub currency: String,
+    /// Fixed monthly costs that do not depend on resources, by name (sorted).
+    pub fixed: Vec<(String, Spanned<Quantity>)>,
+    /// The whole `prices` value.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PriceBasis {
+    Requests,
+    Limits,
+}
+
+impl PriceBasis {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PriceBasis::Requests => "requests",
+            PriceBasis::Limits => "limits",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

@@ -5,6 +5,8 @@
 //! A diagnostic about a field points at the value (which may have been written
 //! in a library or a profile) and at the component that received it.
 
+mod plan;
+
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -42,10 +44,10 @@ pub(crate) struct LowerInput<'a> {
 
 const COMPONENT_FIELDS: &[&str] = &[
     "kind", "image", "replicas", "command", "args", "ports", "env", "cpu", "memory", "storage", "ready", "after",
-    "job", "host", "labels", "files",
+    "job", "host", "labels", "files", "startup",
 ];
 const EXTERNAL_FIELDS: &[&str] = &["kind", "host", "ports", "labels", "after"];
-const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain"];
+const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain", "prices"];
 
 pub const DEFAULT_GATE_IMAGE: &str = "docker.io/library/busybox:1.37.0";
 pub const DEFAULT_KUBECTL_IMAGE: &str = "registry.k8s.io/kubectl:v1.34.0";
@@ -631,6 +633,10 @@ impl Lowerer<'_> {
                 gates.memory = self.quantity("gates.memory", &f.value, Dim::Bytes)?.value;
             }
         }
+        let prices = match fields.get("prices") {
+            Some(f) => Some(self.prices(&f.value)?),
+            None => None,
+        };
         self.namespace = namespace.value.clone();
         self.cluster_domain = cluster_domain.clone();
         Some(Stack {
@@ -641,6 +647,7 @@ impl Lowerer<'_> {
             gates,
             cluster_domain,
             profile: input.profile.clone(),
+            prices,
             components: Vec::new(),
         })
     }
@@ -799,6 +806,7 @@ impl Lowerer<'_> {
             Some(f) => self.labels(&f.value),
             None => Vec::new(),
         };
+        let startup = fields.get("startup").and_then(|f| self.seconds("startup", &f.value));
         let files = match fields.get("files") {
             Some(f) => self.files(&f.value),
             None => Vec::new(),
@@ -866,6 +874,7 @@ impl Lowerer<'_> {
             labels,
             overrides: cv.overridden.clone(),
             files,
+            startup,
         })
     }
 
@@ -1291,7 +1300,7 @@ impl Lowerer<'_> {
             Some(p) => Some(self.plain_string("gate.port", &p.value)?),
             None => None,
         };
-        let context = format!("gate on {target}");
+        let context = Reference::gate_context(target);
         match (f.get("tcp"), f.get("http"), f.get("exec"), f.get("complete")) {
             (Some(t), None, None, None) => {
                 let port = match &t.value.kind {
