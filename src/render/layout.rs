@@ -115,9 +115,9 @@ pub fn layout(stack: &Stack, graph: &DependencyGraph, plan: &Plan) -> Layout {
     for e in &edges {
         let (a, b) = (column[e.from], column[e.to]);
         let mut chain = vec![(a, Item::Node(e.from))];
-        for col in a + 1..b {
+        for (col, layer) in layers.iter_mut().enumerate().take(b).skip(a + 1) {
             if slots.insert((e.from, col)) {
-                layers[col].push(Item::Dummy(e.from, col));
+                layer.push(Item::Dummy(e.from, col));
             }
             chain.push((col, Item::Dummy(e.from, col)));
         }
