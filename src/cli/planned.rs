@@ -4,12 +4,13 @@ use std::path::Path;
 
 use super::commands::unreadable;
 use super::{Ui, EXIT_ERRORS, EXIT_USAGE};
-use crate::diagnostics::Diagnostics;
+use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::eval::Loader;
 use crate::graph::DependencyGraph;
 use crate::limits::Limits;
 use crate::model::Stack;
 use crate::plan::{plan, Plan};
+use crate::source::Span;
 use crate::{compile, Compilation, Options};
 
 /// A checked stack and its plan.
@@ -50,6 +51,18 @@ pub fn planned(
         limits: limits.clone(),
     };
     let mut compilation = compile(loader, path, &options);
+    if compilation.is_library() {
+        let file = compilation.root.unwrap_or_default();
+        compilation.diagnostics.push(
+            Diagnostic::error(
+                Code::K0215,
+                "this file is a library (only `let`s): there is no stack to plan",
+                Span::new(file, 0, 0),
+                "no `stack` declaration",
+            )
+            .with_help("plan the stack file that imports it"),
+        );
+    }
     ui.report(&compilation.diagnostics, &compilation.sources);
     if unreadable(&compilation) {
         return Err(EXIT_USAGE);

@@ -6,7 +6,7 @@
 //! no exception and no network request other than the file itself; the SVG
 //! graph is there with one node per component; a screenshot is taken, saved
 //! beside the test's output, and found non-blank (decoded by the browser
-//! itself on a canvas).
+//! itself on a canvas); and it prints to a PDF.
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Write};
@@ -262,6 +262,22 @@ fn report_renders_in_headless_chromium() {
         pixels["other"].as_f64().unwrap() > 0.05,
         "screenshot looks blank: {pixels}"
     );
+
+    // Printable: Chromium prints it to a PDF with the print style sheet.
+    let pdf = b.call(
+        s,
+        "Page.printToPDF",
+        json!({ "landscape": true, "printBackground": true }),
+    );
+    let pdf = base64::engine::general_purpose::STANDARD
+        .decode(pdf["data"].as_str().unwrap())
+        .unwrap();
+    assert!(
+        pdf.starts_with(b"%PDF-") && pdf.len() > 20_000,
+        "printing gave {} bytes",
+        pdf.len()
+    );
+    std::fs::write(Path::new(env!("CARGO_TARGET_TMPDIR")).join("report.pdf"), &pdf).unwrap();
 
     // Everything the page did, from the events gathered on the way.
     while let Ok(msg) = b.messages.try_recv() {

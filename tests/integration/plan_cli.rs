@@ -109,6 +109,9 @@ fn bad_input_is_a_diagnostic_not_a_panic() {
     let r = kokuc(&["plan", "stacks/koku.koku", "--compare", "no-such-profile"]);
     assert_eq!(r.status, 1);
     assert!(r.stderr.contains("K0216"), "{}", r.stderr);
+    let r = kokuc(&["plan", "stacks/lib/trino.koku"]);
+    assert_eq!(r.status, 1);
+    assert!(r.stderr.contains("there is no stack to plan"), "{}", r.stderr);
     let r = kokuc(&["plan", "does/not/exist.koku"]);
     assert_eq!(r.status, 2);
     let r = kokuc(&["plan", "tests/fixtures/plan/cost/overflow/input.koku"]);
