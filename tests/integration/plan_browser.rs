@@ -182,8 +182,23 @@ fn report_renders_in_headless_chromium() {
         json!({ "width": 1400, "height": 1000, "deviceScaleFactor": 1, "mobile": false }),
     );
     let url = format!("file://{}", report.display());
+    b.events.clear();
     b.call(s, "Page.navigate", json!({ "url": url }));
     b.wait_for("Page.loadEventFired");
+    // The load event could be about:blank's: wait until the report itself is complete.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let r = b.call(
+            s,
+            "Runtime.evaluate",
+            json!({ "expression": "location.protocol === 'file:' && document.readyState === 'complete'", "returnByValue": true }),
+        );
+        if r["result"]["value"] == json!(true) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the report did not finish loading");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 
     let result = b.call(
         s,
