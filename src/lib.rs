@@ -19,7 +19,9 @@ pub mod eval;
 pub mod graph;
 pub mod limits;
 pub mod model;
+pub mod plan;
 pub mod quantity;
+pub mod render;
 pub mod source;
 pub mod syntax;
 

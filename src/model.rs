@@ -20,6 +20,8 @@ pub struct Stack {
     pub network: NetworkSettings,
     /// The profile the stack was evaluated with, if any.
     pub profile: Option<String>,
+    /// Prices for `kokuc plan`'s cost figures, if the stack declares them.
+    pub prices: Option<Prices>,
     /// Components sorted by name.
     pub components: Vec<Component>,
 }
@@ -140,6 +142,18 @@ impl WorkloadKind {
         }
     }
 
+    /// Expected seconds to become ready when `startup` is not declared: a
+    /// Deployment's pod 30s, a StatefulSet's pod (storage to attach, often a
+    /// database to recover) and a Job (time to complete) 60s. External
+    /// components are already running.
+    pub fn default_startup_seconds(self) -> u32 {
+        match self {
+            WorkloadKind::Service => 30,
+            WorkloadKind::Stateful | WorkloadKind::Job => 60,
+            WorkloadKind::External => 0,
+        }
+    }
+
     pub fn kubernetes_kind(self) -> &'static str {
         match self {
             WorkloadKind::Service => "Deployment",
@@ -182,6 +196,9 @@ pub struct Component {
     pub files: Vec<ConfigFile>,
     /// Security relaxations, singleton, disruption budget and extra ingress.
     pub policy: ComponentPolicy,
+    /// Declared expected time to become ready (a Job: to complete), in seconds.
+    /// `kokuc plan` falls back to [`WorkloadKind::default_startup_seconds`].
+    pub startup: Option<Spanned<u32>>,
 }
 
 /// How a component is secured and kept available: everything here defaults to
@@ -378,6 +395,18 @@ impl Component {
         self.ports.first()
     }
 
+    /// Expected seconds from the moment its gates open until it is ready
+    /// (a Job: until it has completed).
+    pub fn startup_seconds(&self) -> u32 {
+        match self.kind.value {
+            WorkloadKind::External => 0,
+            kind => self
+                .startup
+                .as_ref()
+                .map_or(kind.default_startup_seconds(), |s| s.value),
+        }
+    }
+
     /// Pods this component runs when fully rolled out.
     pub fn pods(&self) -> i64 {
         match self.kind.value {
@@ -507,6 +536,54 @@ pub struct Reference {
     /// The port it names (`x.port.http`, or the first port for `x.port`);
     /// `None` for `x.host`.
     pub port: Option<String>,
+}
+
+impl Reference {
+    /// The `context` of an address written inside the gate of the edge on `target`.
+    pub fn gate_context(target: &str) -> String {
+        format!("gate on {target}")
+    }
+
+    /// The target of the edge whose gate holds this reference, if it is in a gate.
+    pub fn gate_target(&self) -> Option<&str> {
+        self.context.strip_prefix("gate on ")
+    }
+}
+
+/// What resources cost, per month (`prices = { ... }` on the stack).
+///
+/// Prices are exact quantities in currency units: `cpu` per core-month,
+/// `memory` and `storage` per GiB-month (2^30 bytes).
+#[derive(Clone, Debug)]
+pub struct Prices {
+    pub cpu: Spanned<Quantity>,
+    pub memory: Spanned<Quantity>,
+    pub storage: Spanned<Quantity>,
+    /// Price cpu and memory on requests or on limits.
+    pub basis: Spanned<PriceBasis>,
+    /// Months for the "over the horizon" figure (the seed's 3 years: 36).
+    pub horizon_months: Spanned<u32>,
+    /// Written before amounts, e.g. `$`.
+    pub currency: String,
+    /// Fixed monthly costs that do not depend on resources, by name (sorted).
+    pub fixed: Vec<(String, Spanned<Quantity>)>,
+    /// The whole `prices` value.
+    pub span: Span,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PriceBasis {
+    Requests,
+    Limits,
+}
+
+impl PriceBasis {
+    pub fn keyword(self) -> &'static str {
+        match self {
+            PriceBasis::Requests => "requests",
+            PriceBasis::Limits => "limits",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]

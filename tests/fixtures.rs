@@ -5,7 +5,12 @@
 //! * `tests/fixtures/err/<area>/<case>/input.koku` must fail; the rendered
 //!   diagnostics are compared with `expected.stderr`.
 //!
-//! In both, any diagnostics (warnings included) are compared with
+//! * `tests/fixtures/plan/<area>/<case>/input.koku` must compile; its
+//!   `kokuc plan` report is compared with `expected.txt`, and the plan's own
+//!   findings (K06xx) join the diagnostics (no `expected.txt` when planning
+//!   fails with an error).
+//!
+//! In all, any diagnostics (warnings included) are compared with
 //! `expected.stderr`, and a file `profile` selects a profile. Other `.koku`
 //! files in the directory can be imported. `KOKUC_BLESS=1` rewrites the
 //! expected files; review the diff before committing.
@@ -54,7 +59,37 @@ fn fixture(input: &Path) -> datatest_stable::Result<()> {
             }
             golden(&dir.join("expected.stderr"), &rendered)
         }
-        other => Err(format!("fixture kind `{other}` is neither ok nor err").into()),
+        "plan" => {
+            if compilation.has_errors() {
+                return Err(format!("expected a stack to plan, got errors:\n{rendered}").into());
+            }
+            let (Some(stack), Some(graph)) = (&compilation.stack, &compilation.graph) else {
+                return Err("no stack".into());
+            };
+            let mut all = compilation.diagnostics.clone();
+            let report = match kokuc::plan::plan(stack, graph) {
+                Ok(plan) => {
+                    for d in plan.diagnostics(stack) {
+                        all.push(d);
+                    }
+                    Some(kokuc::render::text::plan(stack, &plan, "input.koku"))
+                }
+                Err(d) => {
+                    all.push(d);
+                    None
+                }
+            };
+            let rendered = render_all(all.into_sorted().iter(), &compilation.sources, RenderOptions::default());
+            match report {
+                Some(text) => golden(&dir.join("expected.txt"), &text)?,
+                None if dir.join("expected.txt").exists() && !blessing() => {
+                    return Err("planning failed, but expected.txt exists".into())
+                }
+                None => {}
+            }
+            golden_optional(&dir.join("expected.stderr"), &rendered)
+        }
+        other => Err(format!("fixture kind `{other}` is neither ok, err nor plan").into()),
     }
 }
 

@@ -41,6 +41,100 @@ pub enum Command {
     Check(CheckArgs),
     /// Explain a diagnostic code, e.g. `kokuc explain K0303`.
     Explain(ExplainArgs),
+    /// Show the plan: waves, resources, budget, cost and the startup critical path.
+    Plan(PlanArgs),
+    /// Draw the dependency graph as Graphviz DOT, Mermaid or SVG.
+    Graph(GraphArgs),
+    /// Write a self-contained HTML report: graph, plan tables, budget, profiles.
+    Report(ReportArgs),
+    /// Compare two versions of a stack: components, edges, totals and cost per profile.
+    Diff(DiffArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// A report for the terminal.
+    Text,
+    /// Exact figures for other tools (see docs/language.md, "Plan JSON").
+    Json,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum GraphFormat {
+    /// Graphviz DOT (render with `dot -Tsvg`).
+    Dot,
+    /// A Mermaid flowchart (GitHub and GitLab render it in Markdown).
+    Mermaid,
+    /// An SVG picture drawn by kokuc itself.
+    Svg,
+}
+
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The stack file.
+    pub stack: PathBuf,
+    /// The profile (overlay) to plan.
+    #[arg(short, long, conflicts_with = "compare")]
+    pub profile: Option<String>,
+    /// Compare these profiles side by side, the first as the baseline (every declared profile when none is named).
+    #[arg(long, num_args = 0.., value_name = "PROFILE")]
+    pub compare: Option<Vec<String>>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GraphArgs {
+    /// The stack file.
+    pub stack: PathBuf,
+    /// The profile (overlay) to draw.
+    #[arg(short, long)]
+    pub profile: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Write to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The stack file.
+    pub stack: PathBuf,
+    /// The profile (overlay) the report is about.
+    #[arg(short, long)]
+    pub profile: Option<String>,
+    /// Profiles to compare, the first as the baseline (default: every declared profile).
+    #[arg(long, num_args = 1.., value_name = "PROFILE")]
+    pub compare: Option<Vec<String>>,
+    /// Write the HTML to this file instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The old stack file (with --rev: the stack, compared with its version at REV).
+    pub old: PathBuf,
+    /// The new stack file.
+    #[arg(required_unless_present = "rev", conflicts_with = "rev")]
+    pub new: Option<PathBuf>,
+    /// Compare the stack in the working tree with its version at this git revision (e.g. `HEAD~1`, `main`).
+    #[arg(long, value_name = "REV")]
+    pub rev: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    #[command(flatten)]
+    pub limits: LimitArgs,
 }
 
 #[derive(Debug, Args)]

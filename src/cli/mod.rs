@@ -3,8 +3,11 @@
 
 pub mod args;
 mod commands;
+mod git;
 pub mod output;
+mod planned;
 mod summary;
+mod write_file;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
@@ -36,6 +39,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Build(a) => commands::build(&ui, &a),
         Command::Check(a) => commands::check(&ui, &a),
         Command::Explain(a) => commands::explain(&ui, &a),
+        Command::Plan(a) => commands::plan(&ui, &a),
+        Command::Graph(a) => commands::graph(&ui, &a),
+        Command::Report(a) => commands::report(&ui, &a),
+        Command::Diff(a) => commands::diff(&ui, &a),
     };
     ExitCode::from(code)
 }

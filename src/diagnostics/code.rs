@@ -1,7 +1,8 @@
 //! Stable diagnostic codes. A code is never reused or renumbered.
 //!
 //! Ranges follow the stages: K01xx syntax, K02xx evaluation, K03xx graph,
-//! K04xx checks on the resolved stack, K05xx output. Each code has a long
+//! K04xx checks on the resolved stack, K05xx output, K06xx the plan
+//! (`kokuc plan`, `report`, `diff`). Each code has a long
 //! explanation in `docs/codes/KNNNN.md`, shown by `kokuc explain KNNNN`.
 
 macro_rules! codes {
@@ -91,6 +92,9 @@ codes! {
     K0502 => "output directory not written by kokuc",
     K0503 => "symlink in the output path",
     K0504 => "cannot write output",
+    K0601 => "needless serialisation on the critical path",
+    K0602 => "gate times out before its target is expected ready",
+    K0603 => "plan figures overflow",
 }
 
 impl std::fmt::Display for Code {

@@ -222,7 +222,7 @@ pub fn check_references(stack: &Stack, graph: &DependencyGraph, diagnostics: &mu
 /// Component names written by hand in env values (`TRINO_HOST = "trino-coordinator"`,
 /// `"postgres://koku-db:5432/koku"`): a host name that is a component's name, or
 /// its in-cluster DNS name, counts as a use.
-fn written_references(stack: &Stack, c: &Component) -> Vec<crate::model::Reference> {
+pub fn written_references(stack: &Stack, c: &Component) -> Vec<crate::model::Reference> {
     let mut out = Vec::new();
     for var in &c.env {
         let crate::model::EnvValue::Plain(value) = &var.value else {

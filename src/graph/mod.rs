@@ -13,7 +13,7 @@ use petgraph::Direction;
 use crate::diagnostics::Diagnostics;
 use crate::model::{Stack, WorkloadKind};
 
-pub use checks::check_edges;
+pub use checks::{check_edges, written_references};
 
 /// The `after` graph. An edge `a -> b` means "a comes after b" (a waits for b).
 pub struct DependencyGraph {

@@ -139,7 +139,17 @@ fn documented_examples_render_as_documented() {
             ..kokuc::Options::default()
         };
         let (c, _) = kokuc::build(&loader, std::path::Path::new("example.koku"), &options);
-        let sorted = c.diagnostics.clone().into_sorted();
+        let mut diagnostics = c.diagnostics.clone();
+        // A first line `# kokuc plan` adds the plan's findings (K06xx).
+        if example.files[0].1.starts_with("# kokuc plan") {
+            if let (Some(stack), Some(graph)) = (&c.stack, &c.graph) {
+                match kokuc::plan::plan(stack, graph) {
+                    Ok(plan) => plan.diagnostics(stack).into_iter().for_each(|d| diagnostics.push(d)),
+                    Err(d) => diagnostics.push(d),
+                }
+            }
+        }
+        let sorted = diagnostics.into_sorted();
         assert!(
             sorted.iter().any(|d| d.code == *code),
             "the example in docs/codes/{code}.md does not produce {code}"

@@ -2,11 +2,19 @@
 
 mod build;
 mod check;
+mod diff;
 mod explain;
+mod graph;
+mod plan;
+mod report;
 
 pub use build::build;
 pub use check::check;
+pub use diff::diff;
 pub use explain::explain;
+pub use graph::graph;
+pub use plan::plan;
+pub use report::report;
 
 use crate::diagnostics::{Code, Severity};
 use crate::Compilation;
@@ -17,6 +25,6 @@ pub(super) fn failed(c: &Compilation, deny_warnings: bool) -> bool {
 }
 
 /// Read errors on the root file are I/O problems (exit 2), not errors in the stack.
-pub(super) fn unreadable(c: &Compilation) -> bool {
+pub(crate) fn unreadable(c: &Compilation) -> bool {
     c.root.is_none() && c.diagnostics.iter().any(|d| d.code == Code::K0210)
 }

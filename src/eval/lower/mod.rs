@@ -5,6 +5,8 @@
 //! A diagnostic about a field points at the value (which may have been written
 //! in a library or a profile) and at the component that received it.
 
+mod plan;
+
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
@@ -63,9 +65,10 @@ const COMPONENT_FIELDS: &[&str] = &[
     "singleton",
     "disruption",
     "ingress",
+    "startup",
 ];
 const EXTERNAL_FIELDS: &[&str] = &["kind", "host", "ports", "labels", "after", "cidrs"];
-const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain", "network"];
+const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain", "network", "prices"];
 
 pub const DEFAULT_GATE_IMAGE: &str = "docker.io/library/busybox:1.37.0";
 pub const DEFAULT_KUBECTL_IMAGE: &str = "registry.k8s.io/kubectl:v1.34.0";
@@ -672,6 +675,10 @@ impl Lowerer<'_> {
             Some(f) => self.network(&f.value)?,
             None => NetworkSettings::default(),
         };
+        let prices = match fields.get("prices") {
+            Some(f) => Some(self.prices(&f.value)?),
+            None => None,
+        };
         self.namespace = namespace.value.clone();
         self.cluster_domain = cluster_domain.clone();
         Some(Stack {
@@ -683,6 +690,7 @@ impl Lowerer<'_> {
             cluster_domain,
             network,
             profile: input.profile.clone(),
+            prices,
             components: Vec::new(),
         })
     }
@@ -841,6 +849,7 @@ impl Lowerer<'_> {
             Some(f) => self.labels(&f.value),
             None => Vec::new(),
         };
+        let startup = fields.get("startup").and_then(|f| self.seconds("startup", &f.value));
         let files = match fields.get("files") {
             Some(f) => self.files(&f.value),
             None => Vec::new(),
@@ -911,6 +920,7 @@ impl Lowerer<'_> {
             overrides: cv.overridden.clone(),
             files,
             policy,
+            startup,
         })
     }
 
@@ -1336,7 +1346,7 @@ impl Lowerer<'_> {
             Some(p) => Some(self.plain_string("gate.port", &p.value)?),
             None => None,
         };
-        let context = format!("gate on {target}");
+        let context = Reference::gate_context(target);
         match (f.get("tcp"), f.get("http"), f.get("exec"), f.get("complete")) {
             (Some(t), None, None, None) => {
                 let port = match &t.value.kind {
