@@ -64,7 +64,16 @@ pub fn planned(
             .with_help("plan the stack file that imports it"),
         );
     }
-    ui.report(&compilation.diagnostics, &compilation.sources);
+    // Notes (declared relaxations) belong to `check`; a plan shows only problems.
+    let mut problems = crate::diagnostics::Diagnostics::new();
+    for d in compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity != crate::diagnostics::Severity::Note)
+    {
+        problems.push(d.clone());
+    }
+    ui.report(&problems, &compilation.sources);
     if unreadable(&compilation) {
         return Err(EXIT_USAGE);
     }
