@@ -16,6 +16,8 @@ pub mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod graph;
 pub mod limits;
 pub mod model;
@@ -107,19 +109,26 @@ fn compile_inner(loader: &dyn Loader, path: &Path, options: &Options) -> Compila
         facts: SourceFacts::default(),
     };
     let name = path.display().to_string();
-    let text = match loader.load(path) {
+    let text = match loader.load_limited(path, options.limits.max_file_bytes) {
         Ok(text) => text,
         Err(LoadError::NotUtf8 { valid_up_to, lossy }) => {
             let id = sources.add(name, path, lossy);
             diagnostics.push(not_utf8_diagnostic(id, valid_up_to));
             return empty(sources, diagnostics);
         }
+        Err(LoadError::TooLarge { size }) => {
+            let id = sources.add(name, path, "");
+            diagnostics.push(file_too_large(Span::new(id, 0, 0), size, options.limits.max_file_bytes));
+            let mut c = empty(sources, diagnostics);
+            c.root = Some(id);
+            return c;
+        }
         Err(e) => {
             let id = sources.add(name.clone(), path, "");
             let message = match e {
                 LoadError::NotFound => format!("cannot read `{name}`: no such file"),
                 LoadError::Io(m) => format!("cannot read `{name}`: {m}"),
-                LoadError::NotUtf8 { .. } => format!("cannot read `{name}`"),
+                LoadError::NotUtf8 { .. } | LoadError::TooLarge { .. } => format!("cannot read `{name}`"),
             };
             diagnostics.push(
                 Diagnostic::error(Code::K0210, message, Span::new(id, 0, 0), "")
@@ -212,6 +221,21 @@ pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilatio
         None => None,
     };
     (compilation, manifests)
+}
+
+/// K0105 for a file over `--max-file-bytes`; `size` when it is known.
+pub fn file_too_large(span: Span, size: Option<u64>, max: usize) -> Diagnostic {
+    let size = match size {
+        Some(size) => format!("{size} bytes"),
+        None => format!("more than {max} bytes"),
+    };
+    Diagnostic::error(
+        Code::K0105,
+        format!("the file is {size}, more than the limit of {max} bytes"),
+        span,
+        "file too large",
+    )
+    .with_help("split the stack into imported files, or raise the limit with `--max-file-bytes`")
 }
 
 /// K0106 for a file that is not UTF-8, pointing at the first bad byte.

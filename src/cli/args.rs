@@ -230,6 +230,12 @@ pub struct LimitArgs {
     /// Longest string value, in bytes.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_string_bytes)]
     pub max_string_bytes: usize,
+    /// Longest list value, in elements.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_list_items)]
+    pub max_list_items: usize,
+    /// Most evaluation steps per compilation.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_eval_steps)]
+    pub max_eval_steps: u64,
 }
 
 impl LimitArgs {
@@ -241,6 +247,8 @@ impl LimitArgs {
             max_import_depth: self.max_import_depth,
             max_components: self.max_components,
             max_string_bytes: self.max_string_bytes,
+            max_list_items: self.max_list_items,
+            max_eval_steps: self.max_eval_steps,
         }
     }
 }

@@ -23,7 +23,7 @@ impl Evaluator<'_> {
             Builtin::ToString => {
                 let mut parts = Vec::new();
                 self.append_text(&mut parts, &args[0])?;
-                Ok(super::expr::text_value(parts, span))
+                self.checked_text(parts, span)
             }
             Builtin::Map => {
                 let function = args[0].clone();
@@ -40,6 +40,11 @@ impl Evaluator<'_> {
                 let ValueKind::List(lists) = &args[0].kind else {
                     return Err(self.type_error("`concat`", "a list of lists", &args[0]));
                 };
+                let total = lists.iter().fold(0usize, |n, l| match &l.kind {
+                    ValueKind::List(items) => n.saturating_add(items.len()),
+                    _ => n,
+                });
+                self.check_list_len(total, span)?;
                 let mut out = Vec::new();
                 for list in lists.iter() {
                     match &list.kind {

@@ -14,24 +14,18 @@ use crate::syntax::ast::{BinaryOp, Binding, Expr, ExprKind, Name, Pattern, StrPa
 /// A `let` binding: name, where it is written, its expression.
 type LetBinding = (Rc<str>, Span, Rc<Expr>);
 
-/// How deep evaluation may recurse before it is treated as runaway recursion.
+/// How deep evaluation may recurse (lazy `let`s forcing each other, calls inside
+/// nested expressions) before it is reported. Deterministic; the stack guard in
+/// [`crate::limits::stack_exhausted`] is only a backstop for raised limits.
 const MAX_EVAL_DEPTH: usize = 10_000;
 
 impl Evaluator<'_> {
     pub(crate) fn eval(&mut self, expr: &Expr, frame: FrameId) -> R<Value> {
-        self.depth += 1;
-        if self.depth > MAX_EVAL_DEPTH {
-            self.depth -= 1;
-            return Err(self.fail(
-                Diagnostic::error(
-                    Code::K0209,
-                    "evaluation recursed too deeply",
-                    expr.span,
-                    "while evaluating this",
-                )
-                .with_help("a function probably calls itself without end; check its base case"),
-            ));
+        self.charge(1, expr.span)?;
+        if self.depth >= MAX_EVAL_DEPTH || crate::limits::stack_exhausted() {
+            return Err(self.eval_too_deep(expr.span, self.depth));
         }
+        self.depth += 1;
         let result = self.eval_inner(expr, frame);
         self.depth -= 1;
         result
@@ -46,6 +40,7 @@ impl Evaluator<'_> {
             ExprKind::Str(parts) => return self.string(parts, frame, span),
             ExprKind::Ident(name) => return self.lookup(name, frame),
             ExprKind::List(items) => {
+                self.check_list_len(items.len(), span)?;
                 let mut values = Vec::with_capacity(items.len());
                 for item in items {
                     values.push(self.eval(item, frame)?);
@@ -159,6 +154,8 @@ impl Evaluator<'_> {
         }
         let mut candidates: Vec<Rc<str>> = self.scopes.visible_names(frame);
         candidates.extend(self.component_names.iter().cloned());
+        // Did-you-mean compares against every visible name: pay for it.
+        self.charge(u64::try_from(candidates.len()).unwrap_or(u64::MAX), name.span)?;
         let suggestion = suggest::closest(&name.text, candidates.iter().map(|c| &**c)).map(|c| {
             if self.component_names.contains(c) {
                 format!("did you mean the component `{c}`?")
@@ -374,6 +371,7 @@ impl Evaluator<'_> {
     // ------------------------------------------------------------- functions
 
     pub(crate) fn apply(&mut self, function: Value, arg: Value, call_span: Span) -> R<Value> {
+        self.charge(1, call_span)?;
         match &function.kind {
             ValueKind::Function(closure) => {
                 let closure = closure.clone();
@@ -410,23 +408,7 @@ impl Evaluator<'_> {
     fn call_closure(&mut self, closure: &Closure, arg: Value, call_span: Span) -> R<Value> {
         let label: Rc<str> = closure.name.clone().unwrap_or_else(|| Rc::from("<function>"));
         if self.calls.len() >= self.limits.max_call_depth {
-            let mut chain: Vec<&str> = self.calls.iter().rev().take(6).map(|(n, _)| &**n).collect();
-            chain.reverse();
-            let d = Diagnostic::error(
-                Code::K0209,
-                format!(
-                    "infinite recursion: more than {} nested function calls",
-                    self.limits.max_call_depth
-                ),
-                call_span,
-                format!("`{label}` is called here again"),
-            )
-            .with_label(closure.function.span, "the function is defined here")
-            .with_help(format!(
-                "the innermost calls are {} -> {label}; make sure the recursion reaches a case that does not call itself (or raise `--max-call-depth`)",
-                chain.join(" -> ")
-            ));
-            return Err(self.fail(d));
+            return Err(self.call_depth_exceeded(&label, call_span, closure.function.span));
         }
         let function = closure.function.clone();
         let slots = match &function.pattern {
@@ -610,6 +592,7 @@ impl Evaluator<'_> {
                     Err(e) => Err(self.quantity_error(e, span, &l, &r)),
                 },
                 (ValueKind::List(a), ValueKind::List(b)) => {
+                    self.check_list_len(a.len().saturating_add(b.len()), span)?;
                     let joined: Vec<Value> = a.iter().chain(b.iter()).cloned().collect();
                     Ok(Value::new(ValueKind::List(Rc::from(joined)), span))
                 }
@@ -620,7 +603,7 @@ impl Evaluator<'_> {
                     let mut parts = Vec::new();
                     self.append_text(&mut parts, &l)?;
                     self.append_text(&mut parts, &r)?;
-                    Ok(text_value(parts, span))
+                    self.checked_text(parts, span)
                 }
                 _ => Err(self.operand_error(op, &l, &r, span)),
             },
@@ -646,7 +629,7 @@ impl Evaluator<'_> {
     pub(crate) fn merge_values(&mut self, left: Value, right: Value, span: Span) -> R<Value> {
         match (&left.kind, &right.kind) {
             (ValueKind::Attrs(a), ValueKind::Attrs(b)) => Ok(Value::new(
-                ValueKind::Attrs(Rc::new(merge_attrs(a, b))),
+                ValueKind::Attrs(Rc::new(self.merge_attrs(a, b, span)?)),
                 if right.origin.file == span.file {
                     span
                 } else {
@@ -670,6 +653,8 @@ impl Evaluator<'_> {
     }
 
     fn equal(&mut self, a: &Value, b: &Value, span: Span) -> R<bool> {
+        // Values share structure, so comparing can visit far more nodes than exist: pay per node.
+        self.charge(1, span)?;
         Ok(match (&a.kind, &b.kind) {
             (ValueKind::Null, ValueKind::Null) => true,
             (ValueKind::Bool(x), ValueKind::Bool(y)) => x == y,
@@ -725,9 +710,8 @@ impl Evaluator<'_> {
 
     fn string(&mut self, parts: &[StrPart], frame: FrameId, span: Span) -> R<Value> {
         if let [StrPart::Literal(s)] = parts {
-            return self
-                .check_string_len(s.len(), span)
-                .map(|()| Value::new(ValueKind::Str(Rc::from(s.as_str())), span));
+            self.check_string_len(s.len(), span)?;
+            return Ok(Value::new(ValueKind::Str(Rc::from(s.as_str())), span));
         }
         let mut out: Vec<TextPart> = Vec::new();
         for part in parts {
@@ -739,29 +723,7 @@ impl Evaluator<'_> {
                 }
             }
         }
-        let value = text_value(out, span);
-        if let ValueKind::Str(s) = &value.kind {
-            self.check_string_len(s.len(), span)?;
-        }
-        Ok(value)
-    }
-
-    fn check_string_len(&mut self, len: usize, span: Span) -> R<()> {
-        if len > self.limits.max_string_bytes {
-            return Err(self.fail(
-                Diagnostic::error(
-                    Code::K0105,
-                    format!(
-                        "a string of {len} bytes exceeds the limit of {} bytes",
-                        self.limits.max_string_bytes
-                    ),
-                    span,
-                    "string too long",
-                )
-                .with_help("keep large content in a ConfigMap outside the stack, or raise `--max-string-bytes`"),
-            ));
-        }
-        Ok(())
+        self.checked_text(out, span)
     }
 
     /// Appends a value to a string under construction (interpolation and `+`).
@@ -883,42 +845,47 @@ fn unreachable_bool(span: Span) -> R<Value> {
     Ok(Value::new(ValueKind::Bool(false), span))
 }
 
-pub(crate) fn merge_attrs(a: &Attrs, b: &Attrs) -> Attrs {
-    let mut fields = Vec::with_capacity(a.fields.len() + b.fields.len());
-    let (mut i, mut j) = (0, 0);
-    while i < a.fields.len() || j < b.fields.len() {
-        match (a.fields.get(i), b.fields.get(j)) {
-            (Some(x), Some(y)) if x.name == y.name => {
-                let value = match (&x.value.kind, &y.value.kind) {
-                    (ValueKind::Attrs(xa), ValueKind::Attrs(ya)) => {
-                        Value::new(ValueKind::Attrs(Rc::new(merge_attrs(xa, ya))), y.value.origin)
-                    }
-                    _ => y.value.clone(),
-                };
-                fields.push(Field {
-                    name: y.name.clone(),
-                    key_span: y.key_span,
-                    value,
-                });
-                i += 1;
-                j += 1;
+impl Evaluator<'_> {
+    /// Merges `b` into `a` field by field, recursing into sets present in both.
+    pub(crate) fn merge_attrs(&mut self, a: &Attrs, b: &Attrs, span: Span) -> R<Attrs> {
+        // Both sides may share sub-sets, so a merge can do far more work than its size: pay per field.
+        self.charge(u64::try_from(a.fields.len() + b.fields.len()).unwrap_or(u64::MAX), span)?;
+        let mut fields = Vec::with_capacity(a.fields.len() + b.fields.len());
+        let (mut i, mut j) = (0, 0);
+        while i < a.fields.len() || j < b.fields.len() {
+            match (a.fields.get(i), b.fields.get(j)) {
+                (Some(x), Some(y)) if x.name == y.name => {
+                    let value = match (&x.value.kind, &y.value.kind) {
+                        (ValueKind::Attrs(xa), ValueKind::Attrs(ya)) => {
+                            Value::new(ValueKind::Attrs(Rc::new(self.merge_attrs(xa, ya, span)?)), y.value.origin)
+                        }
+                        _ => y.value.clone(),
+                    };
+                    fields.push(Field {
+                        name: y.name.clone(),
+                        key_span: y.key_span,
+                        value,
+                    });
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x.name < y.name => {
+                    fields.push(x.clone());
+                    i += 1;
+                }
+                (Some(_), Some(y)) | (None, Some(y)) => {
+                    fields.push(y.clone());
+                    j += 1;
+                }
+                (Some(x), None) => {
+                    fields.push(x.clone());
+                    i += 1;
+                }
+                (None, None) => break,
             }
-            (Some(x), Some(y)) if x.name < y.name => {
-                fields.push(x.clone());
-                i += 1;
-            }
-            (Some(_), Some(y)) | (None, Some(y)) => {
-                fields.push(y.clone());
-                j += 1;
-            }
-            (Some(x), None) => {
-                fields.push(x.clone());
-                i += 1;
-            }
-            (None, None) => break,
         }
+        Ok(Attrs { fields })
     }
-    Attrs { fields }
 }
 
 /// A string value: plain when it has no addresses, deferred text otherwise.

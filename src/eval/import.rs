@@ -66,7 +66,7 @@ impl Evaluator<'_> {
     }
 
     fn load_module(&mut self, path: &Path, import: &ImportPath) -> R<Value> {
-        let text = match self.loader.load(path) {
+        let text = match self.loader.load_limited(path, self.limits.max_file_bytes) {
             Ok(text) => text,
             Err(LoadError::NotFound) => {
                 return Err(self.fail(
@@ -89,6 +89,11 @@ impl Evaluator<'_> {
                     )
                     .with_help("check that the file is readable"),
                 ))
+            }
+            Err(LoadError::TooLarge { size }) => {
+                let mut d = crate::file_too_large(import.span, size, self.limits.max_file_bytes);
+                d.message = format!("cannot import `{}`: {}", import.path, d.message);
+                return Err(self.fail(d));
             }
             Err(LoadError::NotUtf8 { valid_up_to, lossy }) => {
                 let id = self.sources.add(path.display().to_string(), path, lossy);

@@ -5,6 +5,7 @@
 //! always give the same stack. Names resolve lazily, so declaration order never
 //! matters. This is the only stage that resolves names, imports and profiles.
 
+mod budget;
 mod builtins;
 mod expr;
 mod import;
@@ -70,6 +71,10 @@ pub struct Evaluator<'a> {
     pub(crate) calls: Vec<(Rc<str>, Span)>,
     /// Lazy bindings being computed, for recursion diagnostics.
     pub(crate) forcing: Vec<(Rc<str>, Span)>,
+    /// Evaluation steps spent so far (see `budget`).
+    pub(crate) steps: u64,
+    /// The step budget ran out (reported once; every later evaluation fails).
+    pub(crate) out_of_steps: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -104,6 +109,8 @@ impl<'a> Evaluator<'a> {
             depth: 0,
             calls: Vec::new(),
             forcing: Vec::new(),
+            steps: 0,
+            out_of_steps: false,
         }
     }
 
@@ -323,6 +330,7 @@ pub fn evaluate(
             components,
             removed,
             profile: profile.map(str::to_string),
+            max_string_bytes: limits.max_string_bytes,
         };
         lower::lower(input, &mut ev.diagnostics)
     });

@@ -6,10 +6,11 @@
 //! on a successful parse.
 
 pub mod ast;
+mod nesting;
 pub mod parser;
 mod pest_error;
 
-use crate::diagnostics::{Code, Diagnostic, Diagnostics};
+use crate::diagnostics::Diagnostics;
 use crate::limits::Limits;
 use crate::source::{FileId, Span};
 
@@ -18,19 +19,11 @@ pub use parser::Rule;
 /// Parses a file into its AST.
 pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Diagnostics> {
     if text.len() > limits.max_file_bytes {
-        return Err(Diagnostic::error(
-            Code::K0105,
-            format!(
-                "the file is {} bytes, more than the limit of {} bytes",
-                text.len(),
-                limits.max_file_bytes
-            ),
-            Span::new(file, 0, 0),
-            "file too large",
-        )
-        .with_help("split the stack into imported files, or raise the limit with `--max-file-bytes`")
-        .into());
+        let size = u64::try_from(text.len()).ok();
+        return Err(crate::file_too_large(Span::new(file, 0, 0), size, limits.max_file_bytes).into());
     }
+    // Bound pest's recursion before it starts (see `nesting`).
+    nesting::check_brackets(file, text, limits.max_nesting)?;
     match parser::parse_pairs(text) {
         Ok(pairs) => parser::build_file(file, pairs, limits),
         Err(first) => {
@@ -47,6 +40,7 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Dia
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostics::Code;
     use crate::source::SourceMap;
 
     fn parse_str(text: &str) -> Result<ast::File, Diagnostics> {

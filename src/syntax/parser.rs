@@ -163,7 +163,7 @@ impl Builder {
         match (it.next(), it.next()) {
             (Some(name), Some(value)) => LetItem {
                 name: self.name(name),
-                value: Rc::new(self.expr(value)),
+                value: Rc::new(self.nested(value, 1)),
                 span,
             },
             _ => LetItem {
@@ -186,7 +186,7 @@ impl Builder {
         });
         let (value, braced) = match it.next() {
             Some(body) if body.as_rule() == Rule::attrset => (self.attrset(body), true),
-            Some(body) => (self.expr(body), false),
+            Some(body) => (self.nested(body, 1), false),
             None => (self.placeholder(span), true),
         };
         ComponentItem {
@@ -243,34 +243,37 @@ impl Builder {
 
     // ------------------------------------------------------------ expressions
 
+    /// Builds an expression at the current depth (wrapper rules add no level).
     fn expr(&mut self, pair: Pair<'_, Rule>) -> Expr {
         let span = self.span(&pair);
-        // Only `expr` pairs count: one per syntactic nesting level, whatever the wrappers.
-        let counts = pair.as_rule() == Rule::expr;
-        if counts {
-            self.depth += 1;
+        self.expr_inner(pair, span)
+    }
+
+    /// Builds a sub-expression `levels` deeper in the tree than its parent.
+    fn nested(&mut self, pair: Pair<'_, Rule>, levels: usize) -> Expr {
+        let span = self.span(&pair);
+        if !self.enter(levels, span) {
+            return self.placeholder(span);
         }
-        let result = if self.depth > self.max_depth {
-            if !self.too_deep_reported {
-                self.too_deep_reported = true;
-                self.diagnostics.push(
-                    Diagnostic::error(
-                        Code::K0105,
-                        format!("expressions are nested more than {} levels deep", self.max_depth),
-                        Span::new(self.file, span.start as usize, span.start as usize + 1),
-                        "nesting limit reached here",
-                    )
-                    .with_help("flatten the expression with `let` bindings, or raise the limit with `--max-nesting`"),
-                );
-            }
-            self.placeholder(span)
-        } else {
-            self.expr_inner(pair, span)
-        };
-        if counts {
-            self.depth -= 1;
-        }
+        let result = self.expr_inner(pair, span);
+        self.depth -= levels;
         result
+    }
+
+    /// Goes `levels` deeper; false (reported once) when that passes the limit.
+    fn enter(&mut self, levels: usize, span: Span) -> bool {
+        self.depth += levels;
+        if self.depth <= self.max_depth && !crate::limits::stack_exhausted() {
+            return true;
+        }
+        self.depth -= levels;
+        if !self.too_deep_reported {
+            self.too_deep_reported = true;
+            // Every expression starts with an ASCII character: point at it.
+            let first = Span::new(self.file, span.start as usize, (span.start as usize + 1).min(span.end as usize));
+            self.diagnostics.push(super::nesting::too_deep(first, self.max_depth));
+        }
+        false
     }
 
     fn expr_inner(&mut self, pair: Pair<'_, Rule>, span: Span) -> Expr {
@@ -285,7 +288,7 @@ impl Builder {
                 for child in children(pair) {
                     match child.as_rule() {
                         Rule::binding => bindings.push(self.binding(child)),
-                        _ => body = Some(self.expr(child)),
+                        _ => body = Some(self.nested(child, 1)),
                     }
                 }
                 let body = body.unwrap_or_else(|| self.placeholder(span));
@@ -295,7 +298,7 @@ impl Builder {
                 }
             }
             Rule::if_expr => {
-                let mut parts: Vec<Expr> = children(pair).map(|p| self.expr(p)).collect();
+                let mut parts: Vec<Expr> = children(pair).map(|p| self.nested(p, 1)).collect();
                 if parts.len() != 3 {
                     return self.placeholder(span);
                 }
@@ -316,7 +319,7 @@ impl Builder {
                     return self.placeholder(span);
                 };
                 let pattern = self.pattern(pattern);
-                let body = self.expr(body);
+                let body = self.nested(body, 1);
                 Expr {
                     kind: ExprKind::Function(Rc::new(Function { pattern, body, span })),
                     span,
@@ -339,7 +342,7 @@ impl Builder {
                     let mut it = children(child);
                     if let Some(name) = it.next() {
                         let name = self.name(name);
-                        let default = it.next().map(|d| Rc::new(self.expr(d)));
+                        let default = it.next().map(|d| Rc::new(self.nested(d, 1)));
                         params.push(Param { name, default });
                     }
                 }
@@ -356,37 +359,46 @@ impl Builder {
                 return self.expr(only);
             }
         }
+        // A chain of k operators is up to k levels deep (`a + b + c` is `(a + b) + c`).
+        let operators = inner.len() / 2;
+        if !self.enter(operators, span) {
+            return self.placeholder(span);
+        }
         let file: crate::source::FileId = self.file;
-        let cell = std::cell::RefCell::new(self);
-        pratt()
-            .map_primary(|p| cell.borrow_mut().expr(p))
-            .map_infix(move |lhs, op, rhs| {
-                let op = match op.as_rule() {
-                    Rule::op_merge => BinaryOp::Merge,
-                    Rule::op_or => BinaryOp::Or,
-                    Rule::op_and => BinaryOp::And,
-                    Rule::op_eq => BinaryOp::Eq,
-                    Rule::op_ne => BinaryOp::Ne,
-                    Rule::op_lt => BinaryOp::Lt,
-                    Rule::op_le => BinaryOp::Le,
-                    Rule::op_gt => BinaryOp::Gt,
-                    Rule::op_ge => BinaryOp::Ge,
-                    Rule::op_add => BinaryOp::Add,
-                    Rule::op_sub => BinaryOp::Sub,
-                    Rule::op_mul => BinaryOp::Mul,
-                    _ => BinaryOp::Div,
-                };
-                let span = if lhs.span.file == file {
-                    lhs.span.to(rhs.span)
-                } else {
-                    span
-                };
-                Expr {
-                    kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
-                    span,
-                }
-            })
-            .parse(inner.into_iter())
+        let result = {
+            let cell = std::cell::RefCell::new(&mut *self);
+            pratt()
+                .map_primary(|p| cell.borrow_mut().expr(p))
+                .map_infix(move |lhs, op, rhs| {
+                    let op = match op.as_rule() {
+                        Rule::op_merge => BinaryOp::Merge,
+                        Rule::op_or => BinaryOp::Or,
+                        Rule::op_and => BinaryOp::And,
+                        Rule::op_eq => BinaryOp::Eq,
+                        Rule::op_ne => BinaryOp::Ne,
+                        Rule::op_lt => BinaryOp::Lt,
+                        Rule::op_le => BinaryOp::Le,
+                        Rule::op_gt => BinaryOp::Gt,
+                        Rule::op_ge => BinaryOp::Ge,
+                        Rule::op_add => BinaryOp::Add,
+                        Rule::op_sub => BinaryOp::Sub,
+                        Rule::op_mul => BinaryOp::Mul,
+                        _ => BinaryOp::Div,
+                    };
+                    let span = if lhs.span.file == file {
+                        lhs.span.to(rhs.span)
+                    } else {
+                        span
+                    };
+                    Expr {
+                        kind: ExprKind::Binary(op, Box::new(lhs), Box::new(rhs)),
+                        span,
+                    }
+                })
+                .parse(inner.into_iter())
+        };
+        self.depth -= operators;
+        result
     }
 
     fn unary(&mut self, pair: Pair<'_, Rule>, span: Span) -> Expr {
@@ -396,10 +408,15 @@ impl Builder {
             match child.as_rule() {
                 Rule::op_neg => ops.push((UnaryOp::Neg, self.span(&child))),
                 Rule::op_not => ops.push((UnaryOp::Not, self.span(&child))),
-                _ => operand = Some(self.expr(child)),
+                _ => operand = Some(child),
             }
         }
-        let mut expr = operand.unwrap_or_else(|| self.placeholder(span));
+        // Each prefix operator is one level: `- - x` is `-(-(x))`.
+        let mut expr = match operand {
+            Some(p) if ops.is_empty() => self.expr(p),
+            Some(p) => self.nested(p, ops.len()),
+            None => self.placeholder(span),
+        };
         for (op, op_span) in ops.into_iter().rev() {
             expr = Expr {
                 span: op_span.to(expr.span),
@@ -410,15 +427,19 @@ impl Builder {
     }
 
     fn apply(&mut self, pair: Pair<'_, Rule>, span: Span) -> Expr {
-        let mut it = children(pair);
+        let parts: Vec<Pair<'_, Rule>> = children(pair).collect();
+        if parts.len() == 1 {
+            if let Some(only) = parts.into_iter().next() {
+                return self.expr(only);
+            }
+            return self.placeholder(span);
+        }
+        let mut it = parts.into_iter();
         let Some(first) = it.next() else {
             return self.placeholder(span);
         };
-        let function = self.expr(first);
-        let args: Vec<Expr> = it.map(|p| self.expr(p)).collect();
-        if args.is_empty() {
-            return function;
-        }
+        let function = self.nested(first, 1);
+        let args: Vec<Expr> = it.map(|p| self.nested(p, 1)).collect();
         Expr {
             kind: ExprKind::Apply(Box::new(function), args),
             span,
@@ -426,15 +447,21 @@ impl Builder {
     }
 
     fn select(&mut self, pair: Pair<'_, Rule>, span: Span) -> Expr {
-        let mut it = children(pair);
+        let parts: Vec<Pair<'_, Rule>> = children(pair).collect();
+        let mut it = parts.into_iter();
         let Some(first) = it.next() else {
             return self.placeholder(span);
         };
-        let base = self.primary(first);
         let keys: Vec<Name> = it.filter_map(|k| self.key(k)).collect();
         if keys.is_empty() {
-            return base;
+            return self.primary(first);
         }
+        // `a.b.c` is one node; its base is one level down.
+        if !self.enter(1, span) {
+            return self.placeholder(span);
+        }
+        let base = self.primary(first);
+        self.depth -= 1;
         Expr {
             kind: ExprKind::Select(Box::new(base), keys),
             span,
@@ -450,10 +477,10 @@ impl Builder {
             Rule::kw_false => ExprKind::Bool(false),
             Rule::kw_null => ExprKind::Null,
             Rule::ident => ExprKind::Ident(self.name(pair)),
-            Rule::list => ExprKind::List(children(pair).map(|p| self.expr(p)).collect()),
+            Rule::list => ExprKind::List(children(pair).map(|p| self.nested(p, 1)).collect()),
             Rule::attrset => return self.attrset(pair),
             Rule::paren => match children(pair).next() {
-                Some(inner) => return self.expr(inner),
+                Some(inner) => return self.nested(inner, 1),
                 None => ExprKind::Null,
             },
             Rule::import => match children(pair).next() {
@@ -540,7 +567,7 @@ impl Builder {
                         parts.push(StrPart::Literal(std::mem::take(&mut literal)));
                     }
                     if let Some(e) = children(child).next() {
-                        let e = self.expr(e);
+                        let e = self.nested(e, 1);
                         parts.push(StrPart::Interpolation(e));
                     }
                 }
@@ -612,10 +639,14 @@ impl Builder {
                         }
                     }
                 }
-                _ => value = Some(self.expr(child)),
+                _ => value = Some(child),
             }
         }
-        let value = value.unwrap_or_else(|| self.placeholder(span));
+        // `a.b.c = v;` nests `v` three sets deep.
+        let value = match value {
+            Some(v) => self.nested(v, path.len().max(1)),
+            None => self.placeholder(span),
+        };
         Binding {
             path,
             value: Rc::new(value),

@@ -61,8 +61,9 @@ fn repair(file: FileId, text: &str, offset: usize, found: &str) -> Option<Diagno
     let start_of_previous_word = {
         let trimmed = before.trim_end();
         let start = trimmed
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '"'))
-            .map_or(0, |i| i + 1);
+            .char_indices()
+            .rfind(|&(_, c)| !(c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.' || c == '"'))
+            .map_or(0, |(i, c)| i + c.len_utf8());
         trimmed[..start].trim_end().len()
     };
     let mut points = vec![end_of_previous, offset, start_of_previous_word];
@@ -239,11 +240,11 @@ fn unclosed_at_end(file: FileId, text: &str) -> Option<Diagnostic> {
 fn limit_error(file: FileId, offset: usize, message: &str) -> Diagnostic {
     Diagnostic::error(
         Code::K0105,
-        format!("the parser gave up: {message}"),
+        format!("expressions are nested too deeply to parse ({message})"),
         Span::new(file, offset, offset),
-        "nesting too deep to parse",
+        "the parser gave up here",
     )
-    .with_help("flatten deeply nested expressions with `let` bindings, or split the file")
+    .with_help("bind inner parts to names with `let`; chains of `if`, `let ... in` and `x: ...` nest too")
 }
 
 /// Describes what is at `offset`, and how many bytes to underline.

@@ -42,6 +42,8 @@ pub(crate) struct LowerInput<'a> {
     pub components: Vec<ComponentValue>,
     pub removed: Vec<RemovedComponent>,
     pub profile: Option<String>,
+    /// Strings with resolved addresses are checked against the limit again.
+    pub max_string_bytes: usize,
 }
 
 const COMPONENT_FIELDS: &[&str] = &[
@@ -103,6 +105,7 @@ pub(crate) fn lower(input: LowerInput<'_>, diagnostics: &mut Diagnostics) -> Opt
         component_decl: Span::default(),
         optional_targets: Vec::new(),
         references: Vec::new(),
+        max_string_bytes: input.max_string_bytes,
     };
     let stack = lowerer.stack_settings(&input);
     for c in &input.components {
@@ -168,6 +171,7 @@ struct Lowerer<'a> {
     /// Targets of this component's optional edges.
     optional_targets: Vec<String>,
     references: Vec<Reference>,
+    max_string_bytes: usize,
 }
 
 impl Lowerer<'_> {
@@ -465,6 +469,9 @@ impl Lowerer<'_> {
                 let mut out = String::new();
                 let mut ok = true;
                 for part in parts.iter() {
+                    if out.len() > self.max_string_bytes {
+                        return self.resolved_too_long(v);
+                    }
                     match part {
                         TextPart::Literal(s) => out.push_str(s),
                         TextPart::Address(a) => match self.resolve_address(a, context) {
@@ -489,6 +496,9 @@ impl Lowerer<'_> {
                             None => ok = false,
                         },
                     }
+                }
+                if out.len() > self.max_string_bytes {
+                    return self.resolved_too_long(v);
                 }
                 ok.then_some(Resolved::Plain(out))
             }
@@ -516,6 +526,24 @@ impl Lowerer<'_> {
                 None
             }
         }
+    }
+
+    /// K0105 for a string that grew past the limit when its addresses were resolved.
+    fn resolved_too_long(&mut self, v: &Value) -> Option<Resolved> {
+        let d = self.at_component(
+            Diagnostic::error(
+                Code::K0105,
+                format!(
+                    "with its addresses resolved, this string exceeds the limit of {} bytes",
+                    self.max_string_bytes
+                ),
+                v.origin,
+                "string too long",
+            )
+            .with_help("keep large content out of the stack, or raise `--max-string-bytes`"),
+        );
+        self.error(d);
+        None
     }
 
     fn string_list(&mut self, field: &str, v: &Value) -> Option<Vec<String>> {
