@@ -34,7 +34,7 @@ impl Default for Limits {
             max_components: 200_000,
             max_string_bytes: 1024 * 1024,
             max_list_items: 1_000_000,
-            max_eval_steps: 50_000_000,
+            max_eval_steps: 10_000_000,
         }
     }
 }

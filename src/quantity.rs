@@ -155,7 +155,8 @@ impl Quantity {
             while i < bytes.len() && bytes[i].is_ascii_digit() {
                 i += 1;
             }
-            frac_part = &text[start..i];
+            // Trailing zeros change nothing: `1.50` is `1.5`.
+            frac_part = text[start..i].trim_end_matches('0');
         }
         if int_part.is_empty() {
             return Err(QuantityError::Invalid(format!("`{text}` is not a number")));
@@ -326,7 +327,7 @@ impl Quantity {
                 const GI: i128 = NANO * 1024 * 1024 * 1024;
                 let gi = decimal(self.nanos, GI);
                 let decimals = gi.split('.').nth(1).map_or(0, str::len);
-                if self.nanos.abs() >= GI && decimals <= 3 {
+                if self.nanos.unsigned_abs() >= GI.unsigned_abs() && decimals <= 3 {
                     format!("{gi}Gi")
                 } else {
                     self.to_k8s_string()
@@ -406,6 +407,30 @@ mod tests {
         assert!(matches!(Quantity::parse("1.5n"), Err(QuantityError::Invalid(_))));
         assert_eq!(Quantity::parse("999999999999999999Ei"), Err(QuantityError::Overflow));
         assert_eq!(Quantity::parse("1e99"), Err(QuantityError::Overflow));
+        assert_eq!(Quantity::parse("99999999999999999999999999999999999999999"), Err(QuantityError::Overflow));
+        assert_eq!(q("1.000000000000000000000000000000000000000000000").nanos, NANO);
+        assert_eq!(q("1.50").nanos, 1_500_000_000);
+    }
+
+    #[test]
+    fn extreme_values_print_and_overflow_cleanly() {
+        let min = Quantity {
+            nanos: i128::MIN,
+            dim: Dim::Bytes,
+        };
+        assert!(min.human().starts_with('-'));
+        assert!(min.to_k8s_string().starts_with('-'));
+        assert_eq!(min.checked_neg(), Err(QuantityError::Overflow));
+        assert_eq!(min.checked_sub(q("1")), Err(QuantityError::Mismatch(Dim::Bytes, Dim::Scalar)));
+        assert_eq!(min.checked_sub(q("1Ki")), Err(QuantityError::Overflow));
+        let max = Quantity {
+            nanos: i128::MAX,
+            dim: Dim::Scalar,
+        };
+        assert_eq!(max.checked_add(q("1n")), Err(QuantityError::Overflow));
+        assert_eq!(max.checked_mul(q("2")), Err(QuantityError::Overflow));
+        assert_eq!(max.checked_div(q("1n")), Err(QuantityError::Overflow));
+        assert_eq!(Quantity { nanos: -1, dim: Dim::Scalar }.checked_div(max).map(|q| q.nanos), Err(QuantityError::Invalid("the quotient is not exact to 1n (10^-9); use whole units".to_string())));
     }
 
     #[test]

@@ -5,8 +5,10 @@
 //! The step budget is what keeps a small file from doing unbounded work: a
 //! function that calls itself twice per level is exponential within any call
 //! depth, and `//` or `==` on values that share structure can visit far more
-//! nodes than the file has. Every evaluation, call, list element copied, field
-//! merged or compared and every 16 bytes of string built costs one step.
+//! nodes than the file has. Every evaluation, call and comparison costs one
+//! step, every list element copied or field merged two (they allocate), and
+//! every 16 bytes of string built one, so that the default budget also bounds
+//! memory to a few hundred megabytes.
 
 use std::rc::Rc;
 
@@ -17,6 +19,9 @@ use crate::source::Span;
 
 /// Bytes of string built per step.
 const BYTES_PER_STEP: usize = 16;
+
+/// Steps per list element copied or attribute-set field merged.
+pub(crate) const STEPS_PER_ELEMENT: u64 = 2;
 
 /// How many calls of a repeating chain a recursion diagnostic labels at most.
 const MAX_CHAIN_LABELS: usize = 8;
@@ -111,7 +116,7 @@ impl Evaluator<'_> {
                 .with_help("a list this long is usually built by accident in a recursive function; raise `--max-list-items` if it is intended"),
             ));
         }
-        self.charge(u64::try_from(len).unwrap_or(u64::MAX), span)
+        self.charge(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(STEPS_PER_ELEMENT), span)
     }
 
     /// K0209 for a call that would nest more than `max_call_depth` calls deep,
@@ -164,6 +169,10 @@ impl Evaluator<'_> {
     /// K0209 for evaluation nested deeper than the evaluator allows (long chains
     /// of `let`s that refer to each other, or calls nested in deep expressions).
     pub(crate) fn eval_too_deep(&mut self, span: Span, max: usize) -> Failed {
+        // One report: every chain this deep fails the same way.
+        if std::mem::replace(&mut self.too_deep_reported, true) {
+            return Failed;
+        }
         let lets: Vec<&str> = self.forcing.iter().rev().take(MAX_CHAIN_LABELS).map(|(n, _)| &**n).collect();
         let mut help = String::from("a chain of bindings or calls this long is almost always a mistake");
         if !lets.is_empty() {

@@ -849,7 +849,8 @@ impl Evaluator<'_> {
     /// Merges `b` into `a` field by field, recursing into sets present in both.
     pub(crate) fn merge_attrs(&mut self, a: &Attrs, b: &Attrs, span: Span) -> R<Attrs> {
         // Both sides may share sub-sets, so a merge can do far more work than its size: pay per field.
-        self.charge(u64::try_from(a.fields.len() + b.fields.len()).unwrap_or(u64::MAX), span)?;
+        let fields = u64::try_from(a.fields.len() + b.fields.len()).unwrap_or(u64::MAX);
+        self.charge(fields.saturating_mul(super::budget::STEPS_PER_ELEMENT), span)?;
         let mut fields = Vec::with_capacity(a.fields.len() + b.fields.len());
         let (mut i, mut j) = (0, 0);
         while i < a.fields.len() || j < b.fields.len() {

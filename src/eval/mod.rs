@@ -75,6 +75,8 @@ pub struct Evaluator<'a> {
     pub(crate) steps: u64,
     /// The step budget ran out (reported once; every later evaluation fails).
     pub(crate) out_of_steps: bool,
+    /// Evaluation went deeper than it may (reported once).
+    pub(crate) too_deep_reported: bool,
 }
 
 impl<'a> Evaluator<'a> {
@@ -111,6 +113,7 @@ impl<'a> Evaluator<'a> {
             forcing: Vec::new(),
             steps: 0,
             out_of_steps: false,
+            too_deep_reported: false,
         }
     }
 

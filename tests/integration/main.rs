@@ -14,6 +14,7 @@ mod plan_cli;
 mod plan_diff;
 mod plan_snapshots;
 mod profiles;
+mod properties;
 mod scanners;
 mod stacks;
 mod support;
