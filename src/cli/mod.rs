@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::diagnostics::render::{render, RenderOptions};
+use crate::diagnostics::render::{RenderOptions, Renderer};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::source::SourceMap;
 use args::{Cli, ColorChoice, Command};
@@ -74,9 +74,10 @@ impl Ui {
     /// Prints diagnostics to stderr, in source order.
     pub fn report(&self, diagnostics: &Diagnostics, sources: &SourceMap) {
         let sorted: Vec<Diagnostic> = diagnostics.clone().into_sorted();
+        let renderer = Renderer::new(sources, self.render);
         let mut err = std::io::stderr().lock();
         for d in &sorted {
-            let _ = writeln!(err, "{}\n", render(d, sources, self.render));
+            let _ = writeln!(err, "{}\n", renderer.render(d));
         }
     }
 
