@@ -233,16 +233,23 @@ impl Quantity {
             (Dim::Scalar, d) | (d, Dim::Scalar) => d,
             (a, b) => return Err(QuantityError::Mismatch(a, b)),
         };
-        let product = self.nanos.checked_mul(other.nanos).ok_or(QuantityError::Overflow)?;
-        if product % NANO != 0 {
+        // a·b/10^9 without the 10^9-times-larger intermediate product: with
+        // a = aq·10^9 + ar and b = bq·10^9 + br it is a·bq + aq·br + ar·br/10^9.
+        let (aq, ar) = (self.nanos / NANO, self.nanos % NANO);
+        let (bq, br) = (other.nanos / NANO, other.nanos % NANO);
+        let small = ar * br; // both below 10^9 in magnitude
+        if small % NANO != 0 {
             return Err(QuantityError::Invalid(
                 "the product is more precise than 1n (10^-9)".to_string(),
             ));
         }
-        Ok(Quantity {
-            nanos: product / NANO,
-            dim,
-        })
+        let nanos = self
+            .nanos
+            .checked_mul(bq)
+            .and_then(|n| n.checked_add(aq.checked_mul(br)?))
+            .and_then(|n| n.checked_add(small / NANO))
+            .ok_or(QuantityError::Overflow)?;
+        Ok(Quantity { nanos, dim })
     }
 
     /// Division: by a plain number keeps the unit; by the same unit gives a plain number.
@@ -255,16 +262,18 @@ impl Quantity {
         if other.nanos == 0 {
             return Err(QuantityError::DivisionByZero);
         }
-        let scaled = self.nanos.checked_mul(NANO).ok_or(QuantityError::Overflow)?;
-        if scaled % other.nanos != 0 {
-            return Err(QuantityError::Invalid(
-                "the quotient is not exact to 1n (10^-9); use whole units".to_string(),
-            ));
+        // a·10^9/b without the 10^9-times-larger intermediate: (a/b)·10^9 + (a%b)·10^9/b.
+        let inexact = || QuantityError::Invalid("the quotient is not exact to 1n (10^-9); use whole units".to_string());
+        let whole = self.nanos.checked_div(other.nanos).ok_or(QuantityError::Overflow)?;
+        let rest = (self.nanos % other.nanos).checked_mul(NANO).ok_or_else(inexact)?;
+        if rest % other.nanos != 0 {
+            return Err(inexact());
         }
-        Ok(Quantity {
-            nanos: scaled / other.nanos,
-            dim,
-        })
+        let nanos = whole
+            .checked_mul(NANO)
+            .and_then(|n| n.checked_add(rest / other.nanos))
+            .ok_or(QuantityError::Overflow)?;
+        Ok(Quantity { nanos, dim })
     }
 
     pub fn checked_neg(self) -> Result<Quantity, QuantityError> {
@@ -410,6 +419,45 @@ mod tests {
         assert_eq!(Quantity::parse("99999999999999999999999999999999999999999"), Err(QuantityError::Overflow));
         assert_eq!(q("1.000000000000000000000000000000000000000000000").nanos, NANO);
         assert_eq!(q("1.50").nanos, 1_500_000_000);
+    }
+
+    #[test]
+    fn products_and_quotients_near_the_limit_are_exact() {
+        let big = q("99999999999999999999999999"); // 10^35 nanos
+        assert_eq!(big.checked_mul(q("1000")).unwrap().nanos, big.nanos * 1000);
+        assert_eq!(q("1000").checked_mul(big).unwrap().nanos, big.nanos * 1000);
+        assert_eq!(big.checked_div(q("2")).unwrap().nanos, big.nanos / 2);
+        assert_eq!(big.checked_div(q("0.5")).unwrap().nanos, big.nanos * 2);
+        assert_eq!(q("1.5").checked_mul(q("1.5")).unwrap(), q("2.25"));
+        let minus = |t: &str| q(t).checked_neg().unwrap();
+        assert_eq!(minus("1.5").checked_mul(q("1.5")).unwrap(), minus("2.25"));
+        assert_eq!(q("0.000000001").checked_mul(q("0.5")).map(|x| x.nanos), Err(QuantityError::Invalid("the product is more precise than 1n (10^-9)".to_string())));
+        assert_eq!(q("3").checked_div(q("1.5")).unwrap(), q("2"));
+        assert_eq!(q("1").checked_div(q("3")).map(|x| x.nanos), Err(QuantityError::Invalid("the quotient is not exact to 1n (10^-9); use whole units".to_string())));
+        assert_eq!(big.checked_mul(big), Err(QuantityError::Overflow));
+    }
+
+    #[test]
+    fn arithmetic_agrees_with_wide_reference_on_a_grid() {
+        // Exact rational reference in i128 where it cannot overflow.
+        let values = ["0", "1", "2", "500m", "1.5", "3", "7n", "999u", "123456.789", "1000000"];
+        let signed: Vec<(String, Quantity)> = values
+            .iter()
+            .flat_map(|v| [(v.to_string(), q(v)), (format!("-{v}"), q(v).checked_neg().unwrap())])
+            .collect();
+        for (a, x) in &signed {
+            for (b, y) in &signed {
+                let (x, y) = (*x, *y);
+                let product = x.nanos * y.nanos;
+                let expected = if product % NANO == 0 { Ok(product / NANO) } else { Err(()) };
+                assert_eq!(x.checked_mul(y).map(|r| r.nanos).map_err(|_| ()), expected, "{a} * {b}");
+                if y.nanos != 0 {
+                    let scaled = x.nanos * NANO;
+                    let expected = if scaled % y.nanos == 0 { Ok(scaled / y.nanos) } else { Err(()) };
+                    assert_eq!(x.checked_div(y).map(|r| r.nanos).map_err(|_| ()), expected, "{a} / {b}");
+                }
+            }
+        }
     }
 
     #[test]

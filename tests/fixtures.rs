@@ -21,6 +21,11 @@ use kokuc::diagnostics::render::{render_all, RenderOptions};
 use kokuc::eval::loader::DirLoader;
 use kokuc::Options;
 
+#[path = "support/golden.rs"]
+mod support;
+
+use support::{golden, golden_optional};
+
 fn fixture(input: &Path) -> datatest_stable::Result<()> {
     let dir = input.parent().ok_or("fixture without a directory")?;
     let kind = dir
@@ -91,68 +96,6 @@ fn fixture(input: &Path) -> datatest_stable::Result<()> {
         }
         other => Err(format!("fixture kind `{other}` is neither ok, err nor plan").into()),
     }
-}
-
-fn blessing() -> bool {
-    std::env::var_os("KOKUC_BLESS").is_some_and(|v| v == "1")
-}
-
-/// Compares `actual` with the file, or writes it when blessing.
-fn golden(path: &Path, actual: &str) -> datatest_stable::Result<()> {
-    if blessing() {
-        std::fs::write(path, actual)?;
-        return Ok(());
-    }
-    let expected = std::fs::read_to_string(path)
-        .map_err(|e| format!("{}: {e} (run with KOKUC_BLESS=1 to create it)", path.display()))?;
-    if expected != actual {
-        return Err(format!(
-            "{} differs (KOKUC_BLESS=1 to update)\n{}",
-            path.display(),
-            diff(&expected, actual)
-        )
-        .into());
-    }
-    Ok(())
-}
-
-/// Like [`golden`], but an absent file means "no diagnostics expected".
-fn golden_optional(path: &Path, actual: &str) -> datatest_stable::Result<()> {
-    if actual.is_empty() && !path.exists() {
-        return Ok(());
-    }
-    if actual.is_empty() && blessing() {
-        std::fs::remove_file(path)?;
-        return Ok(());
-    }
-    golden(path, actual)
-}
-
-/// A small line diff: the first lines that differ, with context.
-fn diff(expected: &str, actual: &str) -> String {
-    let e: Vec<&str> = expected.lines().collect();
-    let a: Vec<&str> = actual.lines().collect();
-    let first = e
-        .iter()
-        .zip(a.iter())
-        .position(|(x, y)| x != y)
-        .unwrap_or(e.len().min(a.len()));
-    let mut out = String::new();
-    let from = first.saturating_sub(2);
-    for i in from..(first + 6).min(e.len().max(a.len())) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => out.push_str(&format!("  {x}\n")),
-            (x, y) => {
-                if let Some(x) = x {
-                    out.push_str(&format!("- {x}\n"));
-                }
-                if let Some(y) = y {
-                    out.push_str(&format!("+ {y}\n"));
-                }
-            }
-        }
-    }
-    out
 }
 
 datatest_stable::harness! {

@@ -219,8 +219,13 @@ impl DisplaySource {
                 // C0 controls and DEL as their Unicode control pictures.
                 '\u{0}'..='\u{1F}' => char::from_u32(0x2400 + u32::from(c)),
                 '\u{7F}' => Some('\u{2421}'),
-                // C1 controls and the bidirectional embeddings, overrides and isolates.
-                '\u{80}'..='\u{9F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => Some('\u{FFFD}'),
+                // C1 controls, zero-width and bidirectional format characters, and a BOM
+                // inside the file: shown, so that what is underlined can be seen.
+                '\u{80}'..='\u{9F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{2069}'
+                | '\u{FEFF}' => Some('\u{FFFD}'),
                 _ => Some(c),
             };
             let shown_len = shown.map_or(0, char::len_utf8);

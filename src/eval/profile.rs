@@ -167,7 +167,7 @@ fn chain<'a>(profiles: &[&'a ProfileItem], wanted: &str, diagnostics: &mut Diagn
             return Vec::new();
         };
         if out.iter().any(|p| p.name.text == next.name.text) {
-            let names: Vec<String> = out.iter().rev().map(|p| p.name.text.to_string()).collect();
+            let names: Vec<String> = out.iter().map(|p| p.name.text.to_string()).collect();
             diagnostics.push(
                 Diagnostic::error(
                     Code::K0216,

@@ -51,7 +51,50 @@ pub(crate) fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<
             format!("expected {expected_text} here"),
         )
     };
-    Diagnostic::error(Code::K0101, message, span, label).with_help(help_for(&phrases, &found.0))
+    let mut d = Diagnostic::error(Code::K0101, message, span, label).with_help(help_for(&phrases, &found.0));
+    if found.1 == 0 && offset == text.len() {
+        if let Some((start, len, what)) = unclosed_at_end(text) {
+            d = d.with_label(Span::new(file, start, start + len), format!("this {what} is not closed"));
+        }
+    }
+    d
+}
+
+/// The innermost string, interpolation or bracket still open at the end of the file.
+fn unclosed_at_end(text: &str) -> Option<(usize, usize, &'static str)> {
+    let bytes = text.as_bytes();
+    // (position, length, what); strings and interpolations nest inside each other.
+    let mut open: Vec<(usize, usize, &'static str)> = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let in_string = open.last().is_some_and(|o| o.2 == "string");
+        match (in_string, bytes[i]) {
+            (true, b'\\') => i += 1,
+            (true, b'"') => {
+                open.pop();
+            }
+            (true, b'$') if bytes.get(i + 1) == Some(&b'{') => {
+                open.push((i, 2, "`${`"));
+                i += 1;
+            }
+            (true, _) => {}
+            (false, b'#') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            (false, b'"') => open.push((i, 1, "string")),
+            (false, b'{') => open.push((i, 1, "`{`")),
+            (false, b'[') => open.push((i, 1, "`[`")),
+            (false, b'(') => open.push((i, 1, "`(`")),
+            (false, b'}' | b']' | b')') => {
+                open.pop();
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    open.pop()
 }
 
 /// Tries one-token insertions near the error; returns a diagnostic for the best one.
@@ -256,6 +299,9 @@ fn found_at(text: &str, offset: usize) -> (String, usize) {
     if c == '\n' || c == '\r' {
         return ("end of line".to_string(), 0);
     }
+    if c.is_control() || is_invisible(c) {
+        return (format!("the invisible character U+{:04X}", u32::from(c)), c.len_utf8());
+    }
     if c.is_ascii_alphanumeric() || c == '_' {
         let word: String = rest
             .chars()
@@ -265,6 +311,11 @@ fn found_at(text: &str, offset: usize) -> (String, usize) {
         return (format!("`{word}`"), len);
     }
     (format!("`{c}`"), c.len_utf8())
+}
+
+/// Format characters that show as nothing (or reorder text) in a terminal.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
 fn expected_phrases(error: &pest::error::Error<Rule>) -> Vec<String> {
