@@ -2,6 +2,7 @@
 
 mod cli;
 mod codes;
+mod corpora;
 mod determinism;
 mod docs;
 mod gates;
