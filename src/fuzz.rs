@@ -145,7 +145,10 @@ pub fn check_diagnostics<'a>(sources: &SourceMap, diagnostics: impl IntoIterator
         assert!(!d.code.explanation().is_empty(), "{} has no explanation", d.code);
     }
     let rendered = render_all(diagnostics.iter().copied(), sources, RenderOptions::default());
-    assert!(diagnostics.is_empty() || !rendered.is_empty(), "diagnostics rendered to nothing");
+    assert!(
+        diagnostics.is_empty() || !rendered.is_empty(),
+        "diagnostics rendered to nothing"
+    );
 }
 
 /// A span lies inside its file and starts and ends on character boundaries.
@@ -156,7 +159,11 @@ pub fn check_span(sources: &SourceMap, span: Span, what: &str) {
     let text = &*file.text;
     let (start, end) = (span.start as usize, span.end as usize);
     assert!(start <= end, "{what}: span {span:?} ends before it starts");
-    assert!(end <= text.len(), "{what}: span {span:?} goes past the end of {} bytes", text.len());
+    assert!(
+        end <= text.len(),
+        "{what}: span {span:?} goes past the end of {} bytes",
+        text.len()
+    );
     assert!(
         text.is_char_boundary(start) && text.is_char_boundary(end),
         "{what}: span {span:?} splits a character"

@@ -416,7 +416,10 @@ mod tests {
         assert!(matches!(Quantity::parse("1.5n"), Err(QuantityError::Invalid(_))));
         assert_eq!(Quantity::parse("999999999999999999Ei"), Err(QuantityError::Overflow));
         assert_eq!(Quantity::parse("1e99"), Err(QuantityError::Overflow));
-        assert_eq!(Quantity::parse("99999999999999999999999999999999999999999"), Err(QuantityError::Overflow));
+        assert_eq!(
+            Quantity::parse("99999999999999999999999999999999999999999"),
+            Err(QuantityError::Overflow)
+        );
         assert_eq!(q("1.000000000000000000000000000000000000000000000").nanos, NANO);
         assert_eq!(q("1.50").nanos, 1_500_000_000);
     }
@@ -431,9 +434,19 @@ mod tests {
         assert_eq!(q("1.5").checked_mul(q("1.5")).unwrap(), q("2.25"));
         let minus = |t: &str| q(t).checked_neg().unwrap();
         assert_eq!(minus("1.5").checked_mul(q("1.5")).unwrap(), minus("2.25"));
-        assert_eq!(q("0.000000001").checked_mul(q("0.5")).map(|x| x.nanos), Err(QuantityError::Invalid("the product is more precise than 1n (10^-9)".to_string())));
+        assert_eq!(
+            q("0.000000001").checked_mul(q("0.5")).map(|x| x.nanos),
+            Err(QuantityError::Invalid(
+                "the product is more precise than 1n (10^-9)".to_string()
+            ))
+        );
         assert_eq!(q("3").checked_div(q("1.5")).unwrap(), q("2"));
-        assert_eq!(q("1").checked_div(q("3")).map(|x| x.nanos), Err(QuantityError::Invalid("the quotient is not exact to 1n (10^-9); use whole units".to_string())));
+        assert_eq!(
+            q("1").checked_div(q("3")).map(|x| x.nanos),
+            Err(QuantityError::Invalid(
+                "the quotient is not exact to 1n (10^-9); use whole units".to_string()
+            ))
+        );
         assert_eq!(big.checked_mul(big), Err(QuantityError::Overflow));
     }
 
@@ -449,11 +462,19 @@ mod tests {
             for (b, y) in &signed {
                 let (x, y) = (*x, *y);
                 let product = x.nanos * y.nanos;
-                let expected = if product % NANO == 0 { Ok(product / NANO) } else { Err(()) };
+                let expected = if product % NANO == 0 {
+                    Ok(product / NANO)
+                } else {
+                    Err(())
+                };
                 assert_eq!(x.checked_mul(y).map(|r| r.nanos).map_err(|_| ()), expected, "{a} * {b}");
                 if y.nanos != 0 {
                     let scaled = x.nanos * NANO;
-                    let expected = if scaled % y.nanos == 0 { Ok(scaled / y.nanos) } else { Err(()) };
+                    let expected = if scaled % y.nanos == 0 {
+                        Ok(scaled / y.nanos)
+                    } else {
+                        Err(())
+                    };
                     assert_eq!(x.checked_div(y).map(|r| r.nanos).map_err(|_| ()), expected, "{a} / {b}");
                 }
             }
@@ -469,7 +490,10 @@ mod tests {
         assert!(min.human().starts_with('-'));
         assert!(min.to_k8s_string().starts_with('-'));
         assert_eq!(min.checked_neg(), Err(QuantityError::Overflow));
-        assert_eq!(min.checked_sub(q("1")), Err(QuantityError::Mismatch(Dim::Bytes, Dim::Scalar)));
+        assert_eq!(
+            min.checked_sub(q("1")),
+            Err(QuantityError::Mismatch(Dim::Bytes, Dim::Scalar))
+        );
         assert_eq!(min.checked_sub(q("1Ki")), Err(QuantityError::Overflow));
         let max = Quantity {
             nanos: i128::MAX,
@@ -478,7 +502,17 @@ mod tests {
         assert_eq!(max.checked_add(q("1n")), Err(QuantityError::Overflow));
         assert_eq!(max.checked_mul(q("2")), Err(QuantityError::Overflow));
         assert_eq!(max.checked_div(q("1n")), Err(QuantityError::Overflow));
-        assert_eq!(Quantity { nanos: -1, dim: Dim::Scalar }.checked_div(max).map(|q| q.nanos), Err(QuantityError::Invalid("the quotient is not exact to 1n (10^-9); use whole units".to_string())));
+        assert_eq!(
+            Quantity {
+                nanos: -1,
+                dim: Dim::Scalar
+            }
+            .checked_div(max)
+            .map(|q| q.nanos),
+            Err(QuantityError::Invalid(
+                "the quotient is not exact to 1n (10^-9); use whole units".to_string()
+            ))
+        );
     }
 
     #[test]

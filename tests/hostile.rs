@@ -32,7 +32,9 @@ fn hostile(input: &Path) -> datatest_stable::Result<()> {
     // The parser alone, on the raw bytes, on this thread's ordinary stack.
     kokuc::fuzz::check_parse(&bytes);
 
-    let loader = DirLoader { root: dir.to_path_buf() };
+    let loader = DirLoader {
+        root: dir.to_path_buf(),
+    };
     let options = Options { profile, limits };
     let (compilation, _) = kokuc::build(&loader, Path::new(file), &options);
     kokuc::fuzz::check_compilation(&compilation);

@@ -39,10 +39,7 @@ impl Evaluator<'_> {
         self.out_of_steps = true;
         let mut d = Diagnostic::error(
             Code::K0105,
-            format!(
-                "evaluation takes more than {} steps",
-                self.limits.max_eval_steps
-            ),
+            format!("evaluation takes more than {} steps", self.limits.max_eval_steps),
             span,
             "the budget ran out while evaluating this",
         );
@@ -116,7 +113,10 @@ impl Evaluator<'_> {
                 .with_help("a list this long is usually built by accident in a recursive function; raise `--max-list-items` if it is intended"),
             ));
         }
-        self.charge(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(STEPS_PER_ELEMENT), span)
+        self.charge(
+            u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(STEPS_PER_ELEMENT),
+            span,
+        )
     }
 
     /// K0209 for a call that would nest more than `max_call_depth` calls deep,
@@ -147,13 +147,15 @@ impl Evaluator<'_> {
                 for k in first..self.calls.len() {
                     let caller = k.checked_sub(1).map_or("the stack", |c| &*self.calls[c].0);
                     let (callee, span) = &self.calls[k];
-                    d = d.with_label(*span, format!("`{caller}` calls `{callee}` here"));
+                    if *span != call_span {
+                        d = d.with_label(*span, format!("`{caller}` calls `{callee}` here"));
+                    }
                 }
                 let mut cycle: Vec<&str> = names[first..].to_vec();
                 cycle.push(names[first]);
                 format!(
-                    "the calls repeat {} forever; make sure the recursion reaches a case that does not call again \
-                     (or raise `--max-call-depth` if the recursion really is this deep)",
+                    "the cycle of calls {} never ends; make sure the recursion reaches a case that does not call \
+                     again (or raise `--max-call-depth` if the recursion really is this deep)",
                     cycle.join(" -> ")
                 )
             }
@@ -173,10 +175,19 @@ impl Evaluator<'_> {
         if std::mem::replace(&mut self.too_deep_reported, true) {
             return Failed;
         }
-        let lets: Vec<&str> = self.forcing.iter().rev().take(MAX_CHAIN_LABELS).map(|(n, _)| &**n).collect();
+        let lets: Vec<&str> = self
+            .forcing
+            .iter()
+            .rev()
+            .take(MAX_CHAIN_LABELS)
+            .map(|(n, _)| &**n)
+            .collect();
         let mut help = String::from("a chain of bindings or calls this long is almost always a mistake");
         if !lets.is_empty() {
-            help.push_str(&format!("; the innermost bindings being computed are {}", lets.join(" <- ")));
+            help.push_str(&format!(
+                "; the innermost bindings being computed are {}",
+                lets.join(" <- ")
+            ));
         }
         let calls = self.call_names();
         if !calls.is_empty() {
@@ -231,6 +242,9 @@ mod tests {
     #[test]
     fn describes_cycles() {
         assert_eq!(describe_cycle(&["f"]), "`f` calls itself");
-        assert_eq!(describe_cycle(&["f", "g"]), "`f` -> `g` -> `f` call each other in a cycle");
+        assert_eq!(
+            describe_cycle(&["f", "g"]),
+            "`f` -> `g` -> `f` call each other in a cycle"
+        );
     }
 }

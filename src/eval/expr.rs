@@ -857,9 +857,10 @@ impl Evaluator<'_> {
             match (a.fields.get(i), b.fields.get(j)) {
                 (Some(x), Some(y)) if x.name == y.name => {
                     let value = match (&x.value.kind, &y.value.kind) {
-                        (ValueKind::Attrs(xa), ValueKind::Attrs(ya)) => {
-                            Value::new(ValueKind::Attrs(Rc::new(self.merge_attrs(xa, ya, span)?)), y.value.origin)
-                        }
+                        (ValueKind::Attrs(xa), ValueKind::Attrs(ya)) => Value::new(
+                            ValueKind::Attrs(Rc::new(self.merge_attrs(xa, ya, span)?)),
+                            y.value.origin,
+                        ),
                         _ => y.value.clone(),
                     };
                     fields.push(Field {

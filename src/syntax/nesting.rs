@@ -73,12 +73,11 @@ pub(crate) fn check_brackets(file: FileId, text: &str, max: usize) -> Result<(),
                     return Err(too_deep(Span::new(file, i, i + 1), max));
                 }
             }
-            b')' | b']' | b'}' => {
-                // Mismatched closers are pest's to report; only the depth matters here.
-                if open.pop() == Some(Open::Interpolation) && b == b'}' {
-                    in_string = true;
-                }
+            // Mismatched closers are pest's to report; only the depth matters here.
+            b')' | b']' => {
+                open.pop();
             }
+            b'}' => in_string = open.pop() == Some(Open::Interpolation),
             _ => {}
         }
         i += 1;
@@ -91,7 +90,9 @@ mod tests {
     use super::*;
 
     fn depth_error(text: &str, max: usize) -> Option<std::ops::Range<usize>> {
-        check_brackets(FileId(0), text, max).err().map(|d| d.primary.span.range())
+        check_brackets(FileId(0), text, max)
+            .err()
+            .map(|d| d.primary.span.range())
     }
 
     #[test]

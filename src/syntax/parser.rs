@@ -270,7 +270,11 @@ impl Builder {
         if !self.too_deep_reported {
             self.too_deep_reported = true;
             // Every expression starts with an ASCII character: point at it.
-            let first = Span::new(self.file, span.start as usize, (span.start as usize + 1).min(span.end as usize));
+            let first = Span::new(
+                self.file,
+                span.start as usize,
+                (span.start as usize + 1).min(span.end as usize),
+            );
             self.diagnostics.push(super::nesting::too_deep(first, self.max_depth));
         }
         false

@@ -53,15 +53,19 @@ pub(crate) fn syntax_error(file: FileId, text: &str, error: &pest::error::Error<
     };
     let mut d = Diagnostic::error(Code::K0101, message, span, label).with_help(help_for(&phrases, &found.0));
     if found.1 == 0 && offset == text.len() {
-        if let Some((start, len, what)) = unclosed_at_end(text) {
-            d = d.with_label(Span::new(file, start, start + len), format!("this {what} is not closed"));
+        if let Some((start, len, what)) = innermost_open_at_end(text) {
+            d = d.with_label(
+                Span::new(file, start, start + len),
+                format!("this {what} is not closed"),
+            );
         }
     }
     d
 }
 
-/// The innermost string, interpolation or bracket still open at the end of the file.
-fn unclosed_at_end(text: &str) -> Option<(usize, usize, &'static str)> {
+/// The innermost string, interpolation or bracket still open at the end of the
+/// file (an unclosed string, which `unclosed_at_end` leaves to this path).
+fn innermost_open_at_end(text: &str) -> Option<(usize, usize, &'static str)> {
     let bytes = text.as_bytes();
     // (position, length, what); strings and interpolations nest inside each other.
     let mut open: Vec<(usize, usize, &'static str)> = Vec::new();

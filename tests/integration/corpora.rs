@@ -61,9 +61,17 @@ fn the_hostile_corpus_is_complete() {
         .iter()
         .filter(|p| p.parent().and_then(Path::file_name).is_some_and(|d| d != "lib"))
         .collect();
-    assert!(cases.len() >= 60, "the hostile corpus has {} cases; it needs at least 60", cases.len());
+    assert!(
+        cases.len() >= 60,
+        "the hostile corpus has {} cases; it needs at least 60",
+        cases.len()
+    );
     for case in &cases {
-        assert!(case.with_extension("snap").exists(), "{} has no snapshot", case.display());
+        assert!(
+            case.with_extension("snap").exists(),
+            "{} has no snapshot",
+            case.display()
+        );
     }
     let mut snapshots = Vec::new();
     collect_snapshots(Path::new("tests/hostile"), &mut snapshots);

@@ -217,7 +217,12 @@ fn reference_waves(specs: &[Spec]) -> Vec<u32> {
         if let Some(w) = memo[i] {
             return w;
         }
-        let deepest = specs[i].after.iter().map(|&(j, _)| wave(j, specs, memo)).max().unwrap_or(0);
+        let deepest = specs[i]
+            .after
+            .iter()
+            .map(|&(j, _)| wave(j, specs, memo))
+            .max()
+            .unwrap_or(0);
         memo[i] = Some(deepest + 1);
         deepest + 1
     }
