@@ -1,5 +1,6 @@
 //! Evaluation of expressions: names, operators, functions, selection, strings.
 
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::scope::{FrameId, Slot, SlotId, SlotState};
@@ -103,6 +104,7 @@ impl Evaluator<'_> {
 
     fn let_slots(&mut self, bindings: &[Binding]) -> R<Vec<LetBinding>> {
         let mut out: Vec<LetBinding> = Vec::with_capacity(bindings.len());
+        let mut seen: HashMap<Rc<str>, Span> = HashMap::with_capacity(bindings.len());
         let mut failed = false;
         for b in bindings {
             if b.path.len() != 1 {
@@ -119,7 +121,7 @@ impl Evaluator<'_> {
                 continue;
             }
             let name = &b.path[0];
-            if let Some((_, first, _)) = out.iter().find(|(n, _, _)| **n == *name.text) {
+            if let Some(first) = seen.get(&name.text) {
                 self.report(
                     Diagnostic::error(
                         Code::K0207,
@@ -133,6 +135,7 @@ impl Evaluator<'_> {
                 failed = true;
                 continue;
             }
+            seen.insert(name.text.clone(), name.span);
             out.push((name.text.clone(), name.span, b.value.clone()));
         }
         if failed {
@@ -917,6 +920,8 @@ pub(crate) fn list_or_none(items: impl Iterator<Item = String>) -> String {
 #[derive(Default)]
 struct AttrTree<'a> {
     entries: Vec<(Rc<str>, Span, AttrNode<'a>)>,
+    /// Position of each name in `entries`: a set of n fields is built in O(n).
+    index: HashMap<Rc<str>, usize>,
 }
 
 enum AttrNode<'a> {
@@ -929,14 +934,20 @@ impl<'a> AttrTree<'a> {
         let Some((first, rest)) = path.split_first() else {
             return Ok(());
         };
-        let existing = self.entries.iter_mut().find(|(n, _, _)| **n == *first.text);
+        let existing = match self.index.get(&first.text) {
+            Some(&i) => self.entries.get_mut(i),
+            None => None,
+        };
         match (existing, rest.is_empty()) {
-            (None, true) => self
-                .entries
-                .push((first.text.clone(), first.span, AttrNode::Leaf(binding))),
+            (None, true) => {
+                self.index.insert(first.text.clone(), self.entries.len());
+                self.entries
+                    .push((first.text.clone(), first.span, AttrNode::Leaf(binding)));
+            }
             (None, false) => {
                 let mut sub = AttrTree::default();
                 sub.insert(rest, binding)?;
+                self.index.insert(first.text.clone(), self.entries.len());
                 self.entries.push((
                     first.text.clone(),
                     first.span,

@@ -2,6 +2,7 @@
 //! attribute set. Paths are relative to the importing file; each file is
 //! evaluated once per compilation, and a cycle is reported with its chain.
 
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
@@ -119,13 +120,13 @@ impl Evaluator<'_> {
 
     fn module_value(&mut self, file: FileId, items: &[Item], import_span: Span) -> R<Value> {
         let mut slots: Vec<Slot> = Vec::new();
+        let mut seen: HashMap<Rc<str>, Span> = HashMap::new();
         let target = self.scopes.next_frame_id();
         let mut failed = false;
         for item in items {
             match item {
                 Item::Let(l) => {
-                    if let Some(first) = slots.iter().find(|s| *s.name == *l.name.text) {
-                        let first = first.span;
+                    if let Some(&first) = seen.get(&l.name.text) {
                         self.report(
                             Diagnostic::error(
                                 Code::K0207,
@@ -139,6 +140,7 @@ impl Evaluator<'_> {
                         failed = true;
                         continue;
                     }
+                    seen.insert(l.name.text.clone(), l.name.span);
                     slots.push(Slot {
                         name: l.name.text.clone(),
                         span: l.name.span,

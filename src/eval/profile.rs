@@ -5,7 +5,7 @@
 //! another profile first. This module works on syntax only: it decides which
 //! declarations make up the selected variant; evaluation comes after.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 
 use crate::diagnostics::suggest;
@@ -191,11 +191,17 @@ fn chain<'a>(profiles: &[&'a ProfileItem], wanted: &str, diagnostics: &mut Diagn
 }
 
 fn apply<'a>(selection: &mut Selection<'a>, profile: &'a ProfileItem, diagnostics: &mut Diagnostics) {
-    let mut own: Vec<&LetItem> = Vec::new();
+    let mut own: HashMap<&str, &LetItem> = HashMap::new();
+    // Where each name is bound in `selection.lets` (its first binding), so a
+    // profile of n `let`s applies in O(n).
+    let mut position: HashMap<Rc<str>, usize> = HashMap::with_capacity(selection.lets.len());
+    for (i, l) in selection.lets.iter().enumerate() {
+        position.entry(l.name.text.clone()).or_insert(i);
+    }
     for statement in &profile.statements {
         match statement {
             ProfileStatement::Let(l) => {
-                if let Some(first) = own.iter().find(|o| o.name.text == l.name.text) {
+                if let Some(first) = own.get(&*l.name.text) {
                     diagnostics.push(
                         Diagnostic::error(
                             Code::K0207,
@@ -208,13 +214,16 @@ fn apply<'a>(selection: &mut Selection<'a>, profile: &'a ProfileItem, diagnostic
                     );
                     continue;
                 }
-                own.push(l);
-                match selection.lets.iter_mut().find(|b| b.name.text == l.name.text) {
+                own.insert(&l.name.text, l);
+                match position.get(&l.name.text).and_then(|&i| selection.lets.get_mut(i)) {
                     Some(base) => {
                         selection.replaced_lets.push((base.name.span, l.name.span));
                         *base = l;
                     }
-                    None => selection.lets.push(l),
+                    None => {
+                        position.insert(l.name.text.clone(), selection.lets.len());
+                        selection.lets.push(l);
+                    }
                 }
             }
             ProfileStatement::Stack { body, .. } => selection.stack_patches.push(body.clone()),

@@ -1,6 +1,8 @@
 //! Checks on edges: self-edges, duplicates, gates that do not fit their target,
 //! gates that can never open, and references that no `after` edge covers.
 
+use std::collections::HashMap;
+
 use super::DependencyGraph;
 use crate::diagnostics::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -20,7 +22,9 @@ pub fn check_edges(stack: &Stack, _graph: &DependencyGraph, diagnostics: &mut Di
                 .with_help("remove `after` from the external component; put the edge on the components that use it"),
             );
         }
-        for (i, edge) in c.after.iter().enumerate() {
+        // First edge to each target, so duplicates are found in O(edges).
+        let mut first_edge: HashMap<&str, &Edge> = HashMap::with_capacity(c.after.len());
+        for edge in &c.after {
             if edge.target == c.name {
                 diagnostics.push(
                     Diagnostic::error(
@@ -34,7 +38,7 @@ pub fn check_edges(stack: &Stack, _graph: &DependencyGraph, diagnostics: &mut Di
                 );
                 continue;
             }
-            if let Some(first) = c.after[..i].iter().find(|e| e.target == edge.target) {
+            if let Some(first) = first_edge.get(edge.target.as_str()) {
                 diagnostics.push(
                     Diagnostic::warning(
                         Code::K0309,
@@ -46,6 +50,7 @@ pub fn check_edges(stack: &Stack, _graph: &DependencyGraph, diagnostics: &mut Di
                     .with_help("remove one of them; each edge adds a wait gate"),
                 );
             }
+            first_edge.entry(edge.target.as_str()).or_insert(edge);
             let Some(target) = stack.component(&edge.target) else {
                 continue;
             };
@@ -185,23 +190,44 @@ fn check_ttl(c: &Component, edge: &Edge, target: &Component, diagnostics: &mut D
     }
 }
 
+/// Steps (graph visits) the reference check may take for a whole stack. Real
+/// graphs need a few per reference; a chain of 100,000 components that all use
+/// the first would need billions.
+const REFERENCE_CHECK_STEPS: u64 = 20_000_000;
+
 /// Components that use another (an address in env, args or a gate) should come after it.
 pub fn check_references(stack: &Stack, graph: &DependencyGraph, diagnostics: &mut Diagnostics) {
+    let mut budget = REFERENCE_CHECK_STEPS;
     for (i, c) in stack.components.iter().enumerate() {
-        let mut reported: Vec<&str> = Vec::new();
+        // Each target is decided once per component, however often it is used.
+        let mut decided: HashMap<usize, bool> = HashMap::new();
         let written = written_references(stack, c);
         for r in c.references.iter().chain(written.iter()) {
             let Some(j) = stack.index_of(&r.target) else {
                 continue;
             };
-            if j == i
-                || reported.contains(&r.target.as_str())
-                || stack.components[j].kind.value == WorkloadKind::External
-                || graph.reaches(i, j)
-            {
+            if j == i || decided.contains_key(&j) || stack.components[j].kind.value == WorkloadKind::External {
                 continue;
             }
-            reported.push(&r.target);
+            let Some(covered) = graph.reaches_within(i, j, &mut budget) else {
+                diagnostics.push(
+                    Diagnostic::warning(
+                        Code::K0105,
+                        format!(
+                            "the `after` graph is too deep to check every use of a component \
+                             (more than {REFERENCE_CHECK_STEPS} steps); some K0307 warnings may be missing"
+                        ),
+                        c.name_span,
+                        "checking stopped here",
+                    )
+                    .with_help("this takes a chain of thousands of components that each use one far below them"),
+                );
+                return;
+            };
+            decided.insert(j, covered);
+            if covered {
+                continue;
+            }
             diagnostics.push(
                 Diagnostic::warning(
                     Code::K0307,

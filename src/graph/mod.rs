@@ -83,6 +83,27 @@ impl DependencyGraph {
         false
     }
 
+    /// Like [`DependencyGraph::reaches`] on an acyclic graph with waves, visiting
+    /// only components in waves above `to`'s (a path down to `to` can go through no
+    /// other), and spending one unit of `budget` per visit: `None` once it is spent.
+    pub fn reaches_within(&self, from: usize, to: usize, budget: &mut u64) -> Option<bool> {
+        let floor = self.waves.get(to).copied().unwrap_or(0);
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![from];
+        while let Some(n) = stack.pop() {
+            for d in self.dependencies(n) {
+                if d == to {
+                    return Some(true);
+                }
+                *budget = budget.checked_sub(1)?;
+                if self.waves.get(d).copied().unwrap_or(0) > floor && seen.insert(d) {
+                    stack.push(d);
+                }
+            }
+        }
+        Some(false)
+    }
+
     /// Computes waves; returns false (and leaves them empty) if the graph has a cycle.
     pub fn compute_waves(&mut self, stack: &Stack) -> bool {
         let Ok(topo) = petgraph::algo::toposort(&self.graph, None) else {
