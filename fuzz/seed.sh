@@ -3,7 +3,7 @@
 # stacks, their libraries, the fixtures and the hostile corpus. Run from anywhere.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-for target in parse compile build_manifests; do
+for target in parse compile build_manifests fmt lsp; do
   mkdir -p "fuzz/corpus/$target"
   find stacks tests -name '*.koku' -print0 |
     while IFS= read -r -d '' f; do

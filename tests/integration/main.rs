@@ -5,6 +5,7 @@ mod codes;
 mod corpora;
 mod determinism;
 mod docs;
+mod encoding;
 mod gates;
 mod golden;
 mod manifests;
