@@ -8,6 +8,7 @@ mod docs;
 mod encoding;
 mod gates;
 mod golden;
+mod limits;
 mod manifests;
 mod network_policy;
 mod output;
