@@ -54,6 +54,7 @@ pub fn check_compile(loader: &dyn Loader, path: &Path, limits: &Limits) {
     let base = Options {
         profile: None,
         limits: limits.clone(),
+        ..Options::default()
     };
     let compilation = crate::compile(loader, path, &base);
     check_compilation(&compilation);
@@ -68,6 +69,7 @@ pub fn check_compile(loader: &dyn Loader, path: &Path, limits: &Limits) {
         let options = Options {
             profile: Some(profile),
             limits: limits.clone(),
+            ..Options::default()
         };
         check_compilation(&crate::compile(loader, path, &options));
     }
@@ -79,6 +81,7 @@ pub fn check_build(loader: &dyn Loader, path: &Path, limits: &Limits) {
     let options = Options {
         profile: None,
         limits: limits.clone(),
+        ..Options::default()
     };
     let first = build_once(loader, path, &options);
     let second = build_once(loader, path, &options);

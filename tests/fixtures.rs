@@ -24,7 +24,7 @@ use kokuc::Options;
 #[path = "support/golden.rs"]
 mod support;
 
-use support::{golden, golden_optional};
+use support::{blessing, golden, golden_optional};
 
 fn fixture(input: &Path) -> datatest_stable::Result<()> {
     let dir = input.parent().ok_or("fixture without a directory")?;

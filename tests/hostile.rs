@@ -35,7 +35,11 @@ fn hostile(input: &Path) -> datatest_stable::Result<()> {
     let loader = DirLoader {
         root: dir.to_path_buf(),
     };
-    let options = Options { profile, limits };
+    let options = Options {
+        profile,
+        limits,
+        ..Options::default()
+    };
     let (compilation, _) = kokuc::build(&loader, Path::new(file), &options);
     kokuc::fuzz::check_compilation(&compilation);
     if compilation.diagnostics.is_empty() {

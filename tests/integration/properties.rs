@@ -47,12 +47,14 @@ struct Spec {
     after: Vec<(usize, GateKind)>,
 }
 
-/// A request/limit pair with request ≤ limit; at least one is set.
+/// A request/limit pair with request ≤ limit; the limit is always set (K0412).
 fn resource(unit_min: i128, unit_max: i128) -> impl Strategy<Value = (Option<i128>, Option<i128>)> {
-    (unit_min..=unit_max, 0..=unit_max, 0u8..3).prop_map(|(request, extra, which)| match which {
-        0 => (Some(request), None),
-        1 => (None, Some(request)),
-        _ => (Some(request), Some(request + extra)),
+    (unit_min..=unit_max, 0..=unit_max, any::<bool>()).prop_map(|(request, extra, with_request)| {
+        if with_request {
+            (Some(request), Some(request + extra))
+        } else {
+            (None, Some(request))
+        }
     })
 }
 
@@ -336,7 +338,7 @@ proptest! {
             let model = stack.index_of(&s.name).expect("component in the model");
             prop_assert_eq!(graph.waves[model], expected[i], "wave of {}", s.name);
         }
-        let manifests = kokuc::emit::emit(stack, graph);
+        let manifests = kokuc::emit::emit(stack, graph, kokuc::emit::Annotate::None).expect("manifests");
         let files: Vec<&str> = manifests.files.iter().map(|f| f.name.as_str()).collect();
         let mut sorted = files.clone();
         sorted.sort_unstable();
