@@ -6,6 +6,7 @@
 //! on a successful parse.
 
 pub mod ast;
+mod chunks;
 mod nesting;
 pub mod parser;
 mod pest_error;
@@ -24,6 +25,12 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Dia
     }
     // Bound pest's recursion before it starts (see `nesting`).
     nesting::check_brackets(file, text, limits.max_nesting)?;
+    let pieces = chunks::split(text, chunks::TARGET);
+    if pieces.len() > 1 {
+        if let Some(result) = parser::build_pieces(file, text, &pieces, limits) {
+            return result;
+        }
+    }
     match parser::parse_pairs(text) {
         Ok(pairs) => parser::build_file(file, pairs, limits),
         Err(first) => {

@@ -24,13 +24,7 @@ pub fn parse_pairs(text: &str) -> Result<Pairs<'_, Rule>, Box<pest::error::Error
 }
 
 pub(crate) fn build_file(file: FileId, pairs: Pairs<'_, Rule>, limits: &Limits) -> Result<File, Diagnostics> {
-    let mut builder = Builder {
-        file,
-        diagnostics: Diagnostics::new(),
-        depth: 0,
-        max_depth: limits.max_nesting,
-        too_deep_reported: false,
-    };
+    let mut builder = Builder::new(file, limits);
     let mut items = Vec::new();
     let mut span = Span::new(file, 0, 0);
     for pair in pairs {
@@ -49,6 +43,38 @@ pub(crate) fn build_file(file: FileId, pairs: Pairs<'_, Rule>, limits: &Limits) 
     } else {
         Ok(File { items, span })
     }
+}
+
+/// Parses `text` as consecutive pieces (see [`super::chunks`]) and builds the
+/// AST of all of them: the same AST as [`build_file`] on the whole text. `None`
+/// when a piece does not parse on its own; the caller then parses the whole
+/// text, which reports any syntax error.
+pub(crate) fn build_pieces(
+    file: FileId,
+    text: &str,
+    pieces: &[std::ops::Range<usize>],
+    limits: &Limits,
+) -> Option<Result<File, Diagnostics>> {
+    let mut builder = Builder::new(file, limits);
+    let mut items = Vec::new();
+    for piece in pieces {
+        let pairs = parse_pairs(text.get(piece.clone())?).ok()?;
+        builder.offset = piece.start;
+        for pair in pairs.filter(|p| p.as_rule() == Rule::file) {
+            for item in pair.into_inner() {
+                match item.as_rule() {
+                    Rule::EOI | Rule::COMMENT => {}
+                    _ => items.push(builder.item(item)),
+                }
+            }
+        }
+    }
+    let span = Span::new(file, 0, text.len());
+    Some(if builder.diagnostics.has_errors() {
+        Err(builder.diagnostics)
+    } else {
+        Ok(File { items, span })
+    })
 }
 
 fn pratt() -> &'static PrattParser<Rule> {
@@ -70,6 +96,8 @@ fn pratt() -> &'static PrattParser<Rule> {
 
 struct Builder {
     file: FileId,
+    /// Where the text pest is parsing starts in the file (see [`build_pieces`]).
+    offset: usize,
     diagnostics: Diagnostics,
     depth: usize,
     max_depth: usize,
@@ -99,9 +127,20 @@ fn children<'i>(pair: Pair<'i, Rule>) -> impl Iterator<Item = Pair<'i, Rule>> {
 }
 
 impl Builder {
+    fn new(file: FileId, limits: &Limits) -> Builder {
+        Builder {
+            file,
+            offset: 0,
+            diagnostics: Diagnostics::new(),
+            depth: 0,
+            max_depth: limits.max_nesting,
+            too_deep_reported: false,
+        }
+    }
+
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, s.start(), s.end())
+        Span::new(self.file, self.offset + s.start(), self.offset + s.end())
     }
 
     fn name(&self, pair: Pair<'_, Rule>) -> Name {

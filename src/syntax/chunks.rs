@@ -1,0 +1,183 @@
+//! Splitting a big file into runs of whole top-level items, so that pest parses
+//! it piece by piece.
+//!
+//! pest keeps one token for the start and one for the end of every pair of the
+//! input until the pairs are dropped: about 100 bytes per byte of a typical
+//! stack, 1 GiB for a 100,000-component file. Parsing runs of items of about
+//! [`TARGET`] bytes keeps that to one run at a time.
+//!
+//! The split is only an optimization, never a change of meaning. It happens
+//! after a `;` or `}` at nesting depth 0, outside strings and comments: the end
+//! of a top-level item in a well-formed file. If a guess is wrong (a `;` that
+//! ends a binding of a top-level `let ... in`, a file that is not well formed),
+//! one of the pieces does not parse on its own, and the caller parses the whole
+//! file instead, which also reports syntax errors exactly as before. A piece
+//! that does parse ends with a complete item whose last token is its `;` or
+//! `}`: the same item pest finds at that position in the whole file.
+
+use std::ops::Range;
+
+/// Bytes per piece: big enough that the per-parse overhead vanishes, small
+/// enough that pest's token queue of a piece stays small.
+pub(crate) const TARGET: usize = 64 * 1024;
+
+/// What the scanner is inside of.
+#[derive(Clone, Copy)]
+enum Mode {
+    /// Code, with the number of open brackets since this mode began.
+    Code(u32),
+    Str,
+}
+
+/// Byte ranges covering `text`, each ending after a top-level `;` or `}` (the
+/// last ends at the end of the text). One range when the file is small, or
+/// when it holds a byte order mark past its start (only valid at the start of
+/// the whole file).
+pub(crate) fn split(text: &str, target: usize) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let whole = vec![0..text.len()];
+    if text.len() <= target || text.get(1..).is_some_and(|rest| rest.contains('\u{FEFF}')) {
+        return whole;
+    }
+    let mut ranges = Vec::with_capacity(text.len() / target + 1);
+    let mut start = 0;
+    // A stack of modes: strings nest in code, interpolations (`${ }`) in strings.
+    let mut modes = vec![Mode::Code(0)];
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let Some(mode) = modes.last_mut() else {
+            return whole;
+        };
+        match mode {
+            Mode::Str => match b {
+                b'\\' => i += 1,
+                b'"' => {
+                    modes.pop();
+                }
+                b'$' if bytes.get(i + 1) == Some(&b'{') => {
+                    modes.push(Mode::Code(0));
+                    i += 1;
+                }
+                _ => {}
+            },
+            Mode::Code(depth) => match b {
+                b'"' => modes.push(Mode::Str),
+                b'#' => {
+                    while i < bytes.len() && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'{' | b'[' | b'(' => *depth += 1,
+                b'}' | b']' | b')' => {
+                    if *depth == 0 {
+                        // Closes an interpolation; at the top level the file is malformed.
+                        if modes.len() == 1 {
+                            return whole;
+                        }
+                        modes.pop();
+                    } else {
+                        *depth -= 1;
+                        if *depth == 0
+                            && modes.len() == 1
+                            && b == b'}'
+                            && i + 1 - start >= target
+                            && item_starts_after(bytes, i + 1)
+                        {
+                            ranges.push(start..i + 1);
+                            start = i + 1;
+                        }
+                    }
+                }
+                b';' if *depth == 0
+                    && modes.len() == 1
+                    && i + 1 - start >= target
+                    && item_starts_after(bytes, i + 1) =>
+                {
+                    ranges.push(start..i + 1);
+                    start = i + 1;
+                }
+                _ => {}
+            },
+        }
+        i += 1;
+    }
+    if start < text.len() || ranges.is_empty() {
+        ranges.push(start..text.len());
+    }
+    ranges
+}
+
+/// Does a top-level item (`let`, `stack`, `component` or `profile`) start at
+/// `at`, after whitespace and comments? Splitting only there avoids most wrong
+/// guesses, such as the `}` of `let a = { ... } // { ... };`.
+fn item_starts_after(bytes: &[u8], mut at: usize) -> bool {
+    loop {
+        match bytes.get(at) {
+            Some(b' ' | b'\t' | b'\n' | b'\r') => at += 1,
+            Some(b'#') => {
+                while at < bytes.len() && bytes[at] != b'\n' {
+                    at += 1;
+                }
+            }
+            _ => break,
+        }
+    }
+    let rest = &bytes[at..];
+    ["let", "stack", "component", "profile"].iter().any(|k| {
+        rest.starts_with(k.as_bytes())
+            && !rest
+                .get(k.len())
+                .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_' || *c == b'-')
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &str, target: usize) -> Vec<&str> {
+        split(text, target).into_iter().map(|r| &text[r]).collect()
+    }
+
+    #[test]
+    fn splits_after_top_level_items_only() {
+        let text = "let a = { b = 1; } // { c = 2; };\ncomponent c { x = \"}; let ${ { y = 1; }.y }\"; }\n# }; {\nlet d = 2;\nlets = 3;";
+        let got = pieces(text, 1);
+        assert_eq!(
+            got,
+            [
+                "let a = { b = 1; } // { c = 2; };",
+                "\ncomponent c { x = \"}; let ${ { y = 1; }.y }\"; }",
+                "\n# }; {\nlet d = 2;\nlets = 3;",
+            ]
+        );
+        assert_eq!(got.concat(), text);
+    }
+
+    #[test]
+    fn small_files_and_late_byte_order_marks_stay_whole() {
+        assert_eq!(split("let a = 1; let b = 2;", 1024), [0..21]);
+        let bom = "let a = 1;\u{FEFF}let b = 2;";
+        assert_eq!(split(bom, 1), [0..bom.len()]);
+    }
+
+    #[test]
+    fn unbalanced_closers_give_up() {
+        let text = "let a = 1; } let b = 2;";
+        assert_eq!(split(text, 1), [0..text.len()]);
+    }
+
+    #[test]
+    fn pieces_cover_the_text_without_gaps() {
+        let text = "stack s { namespace = \"n\"; }\n".repeat(50);
+        let ranges = split(&text, 100);
+        assert!(ranges.len() > 1);
+        let mut at = 0;
+        for r in ranges {
+            assert_eq!(r.start, at);
+            at = r.end;
+        }
+        assert_eq!(at, text.len());
+    }
+}
