@@ -168,6 +168,48 @@ mod tests {
         assert_eq!(split(text, 1), [0..text.len()]);
     }
 
+    /// Parsing in pieces gives the very AST (spans included) of parsing whole.
+    #[test]
+    fn pieces_build_the_same_ast_as_the_whole_file() {
+        use crate::limits::Limits;
+        use crate::source::FileId;
+        use crate::syntax::parser::{build_file, build_pieces, parse_pairs};
+
+        let block = r#"
+# a comment with "quotes", { braces } and ; semicolons
+let f-N = { a, b ? 2 }: a + b * 3 // { x = "}"; };
+let g-N = x: if x > 1 then "big ${x} ${ { y = "}"; }.y }" else "small\n";
+let h-N = let a = 1; b = [a, 2,]; in b;
+component c-N { replicas = f-N { a = 1; }; env = { X = "a" + "b"; Y = !true || -1 < 2; }; after = [ d-N ]; }
+component d-N = { image = "x"; } // { cpu = 500m; memory = 1Gi; };
+profile p-N extends q { remove c-N; override d-N { replicas = 0; } stack { namespace = "m"; } }
+"#;
+        let mut text = String::from("stack s { namespace = \"n\"; }\n");
+        for i in 0..400 {
+            text.push_str(&block.replace("-N", &format!("-{i}")));
+        }
+        let ranges = split(&text, 4096);
+        assert!(ranges.len() > 10, "{} pieces", ranges.len());
+        let limits = Limits::default();
+        let whole = build_file(FileId(0), parse_pairs(&text).expect("parses"), &limits).expect("builds");
+        let pieces = build_pieces(FileId(0), &text, &ranges, &limits)
+            .expect("every piece parses")
+            .expect("builds");
+        assert_eq!(format!("{pieces:?}"), format!("{whole:?}"));
+    }
+
+    #[test]
+    fn a_wrong_guess_is_detected() {
+        use crate::limits::Limits;
+        use crate::source::FileId;
+        use crate::syntax::parser::build_pieces;
+
+        // `component = 2;` is a binding of the `let ... in`, not an item.
+        let text = "let a = let b = 1; component = 2; in b;";
+        let wrong = [0..18, 18..text.len()];
+        assert!(build_pieces(FileId(0), text, &wrong, &Limits::default()).is_none());
+    }
+
     #[test]
     fn pieces_cover_the_text_without_gaps() {
         let text = "stack s { namespace = \"n\"; }\n".repeat(50);

@@ -20,5 +20,6 @@ mod profiles;
 mod properties;
 mod scanners;
 mod stacks;
+mod stream;
 mod support;
 mod totals;
