@@ -76,11 +76,8 @@ fn dependencies(i: usize, dense: bool, rng: &mut SplitMix64) -> Vec<usize> {
 /// The text of a generated stack.
 pub fn generate(shape: Shape) -> String {
     let mut rng = SplitMix64(shape.seed);
-    let every = if shape.errors == 0 {
-        0
-    } else {
-        (shape.components / shape.errors).max(1)
-    };
+    // Every `every`-th component has a mistake (when there are mistakes at all).
+    let every = shape.components.checked_div(shape.errors).map_or(0, |e| e.max(1));
     let mut out = String::with_capacity(shape.components * 260 + 200);
     let kind = if shape.dense { "dense" } else { "tree" };
     let _ = writeln!(
