@@ -185,8 +185,10 @@ impl Compilation {
     }
 }
 
-/// Compiles and, when there are no errors, builds the manifests.
-pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilation, Option<emit::Manifests>) {
+/// Compiles a stack to build it: [`compile`], and a library (a file of `let`s
+/// only) is an error, since there is nothing to build. `kokuc build` then
+/// streams the manifests (see [`emit::stream`]); [`build`] collects them.
+pub fn compile_for_build(loader: &dyn Loader, path: &Path, options: &Options) -> Compilation {
     let mut compilation = compile(loader, path, options);
     if compilation.is_library() {
         let file = compilation.root.unwrap_or_default();
@@ -200,6 +202,12 @@ pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilatio
             .with_help("build the stack file that imports it; `kokuc check` accepts libraries"),
         );
     }
+    compilation
+}
+
+/// Compiles and, when there are no errors, builds the manifests.
+pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilation, Option<emit::Manifests>) {
+    let compilation = compile_for_build(loader, path, options);
     if compilation.has_errors() {
         return (compilation, None);
     }
