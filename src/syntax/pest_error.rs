@@ -218,16 +218,23 @@ fn unclosed_at_end(file: FileId, text: &str) -> Option<Diagnostic> {
             .take_while(|c| *c == ' ' || *c == '\t')
             .count()
     };
-    let line_of = |pos: usize| text[..pos].matches('\n').count();
-    let mut stack: Vec<(char, usize)> = Vec::new();
+    // (bracket, its offset, its line), with the line counted as the scan goes:
+    // counting from the start at every bracket is quadratic on a big file.
+    let mut stack: Vec<(char, usize, usize)> = Vec::new();
     let mut suspect: Option<(char, usize)> = None;
     let mut chars = text.char_indices().peekable();
     let mut in_string = false;
+    let mut line = 0;
     while let Some((i, c)) = chars.next() {
+        if c == '\n' {
+            line += 1;
+        }
         if in_string {
             match c {
                 '\\' => {
-                    chars.next();
+                    if chars.next().is_some_and(|(_, escaped)| escaped == '\n') {
+                        line += 1;
+                    }
                 }
                 '"' => in_string = false,
                 _ => {}
@@ -238,15 +245,16 @@ fn unclosed_at_end(file: FileId, text: &str) -> Option<Diagnostic> {
             '#' => {
                 for (_, c) in chars.by_ref() {
                     if c == '\n' {
+                        line += 1;
                         break;
                     }
                 }
             }
             '"' => in_string = true,
-            '{' | '[' | '(' => stack.push((c, i)),
+            '{' | '[' | '(' => stack.push((c, i, line)),
             '}' | ']' | ')' => {
-                if let Some((open, at)) = stack.pop() {
-                    if suspect.is_none() && line_of(at) != line_of(i) && indent_of(i) < indent_of(at) {
+                if let Some((open, at, open_line)) = stack.pop() {
+                    if suspect.is_none() && open_line != line && indent_of(i) < indent_of(at) {
                         suspect = Some((open, at));
                     }
                 }
@@ -257,7 +265,7 @@ fn unclosed_at_end(file: FileId, text: &str) -> Option<Diagnostic> {
     if in_string {
         return None;
     }
-    let (open, at) = suspect.or_else(|| stack.last().copied())?;
+    let (open, at) = suspect.or_else(|| stack.last().map(|&(c, at, _)| (c, at)))?;
     if stack.is_empty() && suspect.is_none() {
         return None;
     }
