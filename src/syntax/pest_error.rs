@@ -231,11 +231,8 @@ fn unclosed_at_end(file: FileId, text: &str) -> Option<Diagnostic> {
         }
         if in_string {
             match c {
-                '\\' => {
-                    if chars.next().is_some_and(|(_, escaped)| escaped == '\n') {
-                        line += 1;
-                    }
-                }
+                // An escaped newline still ends a line.
+                '\\' if chars.next().is_some_and(|(_, escaped)| escaped == '\n') => line += 1,
                 '"' => in_string = false,
                 _ => {}
             }
