@@ -115,7 +115,7 @@ fn wait_gate(target: &str, script: &str) -> Container {
             env("KOKUC_TIMEOUT", "600".to_string()),
             env("KOKUC_HOST", format!("{target}.{NAMESPACE}.svc.cluster.local")),
             env("KOKUC_PORT", PORT.to_string()),
-            env("KOKUC_WHAT", format!("a TCP connect to $(KOKUC_HOST):{PORT}")),
+            env("KOKUC_WHAT", "a TCP connect to $(KOKUC_HOST):$(KOKUC_PORT)".to_string()),
         ]),
         resources: Some(ResourceRequirements {
             requests: Some(quantities("10m", "16Mi")),
