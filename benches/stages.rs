@@ -8,10 +8,10 @@
 //! ```
 //!
 //! Groups: `parse` (text → AST), `evaluate` (AST → resolved stack), `graph+checks`,
-//! `emit` (stack → k8s-openapi objects, one thread), `serialize` (objects → YAML,
-//! one thread), `build` (emit and serialize the way `kokuc build` does: batches
-//! on every core, streamed), `floor` (the same objects with k8s-openapi and
-//! serde_yaml alone), `compile` (parse to checks: what `kokuc check` and the
+//! `emit` (stack → k8s-openapi objects with their stack hash, one thread),
+//! `serialize` (objects → YAML, one thread), `build` (both, the way `kokuc
+//! build` does: batches on every core, streamed), `floor` (a Deployment with a
+//! wait gate and a Service per component, with k8s-openapi and serde_yaml alone), `compile` (parse to checks: what `kokuc check` and the
 //! language server run) and `recheck` (compile a 1,000-component file after a
 //! one-character edit). `scripts/bench.sh` times the whole processes.
 
@@ -26,6 +26,7 @@ use std::time::Duration;
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use kokuc::diagnostics::Diagnostics;
 use kokuc::emit::gate::{script, ResolvedGate};
+use kokuc::emit::Annotate;
 use kokuc::eval::MemoryLoader;
 use kokuc::limits::Limits;
 use kokuc::source::SourceMap;
@@ -70,7 +71,11 @@ fn stages(c: &mut Criterion) {
         let mut sources = SourceMap::new();
         let root = sources.add(PATH, PATH, p.text.as_str());
         let ast = syntax::parse(root, &p.text, &limits).expect("parses");
-        let manifests = emit::emit(&p.stack, &p.graph);
+        let one_thread = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .expect("a thread pool");
+        let manifests = emit::emit(&p.stack, &p.graph, Annotate::None).expect("emits");
         let yaml_bytes = manifests.to_yaml().expect("serializes").len() as u64;
 
         let mut g = group(c, "parse");
@@ -108,14 +113,14 @@ fn stages(c: &mut Criterion) {
 
         let mut g = group(c, "emit");
         g.bench_function(BenchmarkId::from_parameter(n), |b| {
-            b.iter(|| emit::emit(&p.stack, &p.graph))
+            b.iter(|| one_thread.install(|| emit::emit(&p.stack, &p.graph, Annotate::None).expect("emits")))
         });
         g.finish();
 
         let mut g = group(c, "serialize");
         g.throughput(Throughput::Bytes(yaml_bytes));
         g.bench_function(BenchmarkId::from_parameter(n), |b| {
-            b.iter(|| manifests.to_yaml().expect("serializes"))
+            b.iter(|| one_thread.install(|| manifests.to_yaml().expect("serializes")))
         });
         g.finish();
 
@@ -124,7 +129,8 @@ fn stages(c: &mut Criterion) {
         g.bench_function(BenchmarkId::from_parameter(n), |b| {
             b.iter(|| {
                 let mut out = Vec::with_capacity(yaml_bytes as usize);
-                emit::stream::write_stream(&p.stack, &p.graph, &mut out).expect("writes");
+                let hash = emit::stream::stack_hash(&p.stack, &p.graph).expect("hashes");
+                emit::stream::write_stream(&p.stack, &p.graph, Annotate::None, &hash, &mut out).expect("writes");
                 out
             })
         });

@@ -186,8 +186,8 @@ impl Compilation {
 }
 
 /// Compiles a stack to build it: [`compile`], and a library (a file of `let`s
-/// only) is an error, since there is nothing to build. `kokuc build` then
-/// streams the manifests (see [`emit::stream`]); [`build`] collects them.
+/// only) is an error, since there is nothing to build. [`build`] then collects
+/// the manifests; `kokuc build` streams them ([`emit::stream`]).
 pub fn compile_for_build(loader: &dyn Loader, path: &Path, options: &Options) -> Compilation {
     let mut compilation = compile(loader, path, options);
     if compilation.is_library() {
@@ -207,7 +207,7 @@ pub fn compile_for_build(loader: &dyn Loader, path: &Path, options: &Options) ->
 
 /// Compiles and, when there are no errors, builds the manifests.
 pub fn build(loader: &dyn Loader, path: &Path, options: &Options) -> (Compilation, Option<emit::Manifests>) {
-    let compilation = compile_for_build(loader, path, options);
+    let mut compilation = compile_for_build(loader, path, options);
     if compilation.has_errors() {
         return (compilation, None);
     }

@@ -23,6 +23,8 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::diagnostics::Code;
+use rayon::prelude::*;
+
 use crate::emit::{kustomize, Manifests};
 
 /// Marker and index: present in every directory kokuc writes; lists its files.
@@ -151,13 +153,16 @@ pub struct OutputFiles {
 impl OutputFiles {
     /// The manifests, then `kustomization.yaml`, each name checked to be a plain file name.
     pub fn from_manifests(manifests: &Manifests) -> Result<OutputFiles, OutputError> {
-        let mut files = Vec::with_capacity(manifests.files.len() + 1);
-        for file in &manifests.files {
-            let yaml = file
-                .to_yaml()
-                .map_err(|e| err(Code::K0504, format!("cannot serialize {}: {e}", file.name)))?;
-            files.push((file.name.clone(), yaml.into_bytes()));
-        }
+        // Serialized on every core, one file per task; `collect` keeps the order.
+        let mut files: Vec<(String, Vec<u8>)> = manifests
+            .files
+            .par_iter()
+            .map(|file| {
+                file.to_yaml()
+                    .map(|yaml| (file.name.clone(), yaml.into_bytes()))
+                    .map_err(|e| err(Code::K0504, format!("cannot serialize {}: {e}", file.name)))
+            })
+            .collect::<Result<_, _>>()?;
         let kustomization = kustomize::kustomization(manifests)
             .map_err(|e| err(Code::K0504, format!("cannot serialize {}: {e}", kustomize::FILE)))?;
         files.push((kustomize::FILE.to_string(), kustomization.into_bytes()));

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{hash, Manifests};
+use super::{hash, ManifestFile, Manifests};
 use crate::graph::DependencyGraph;
 use crate::model::{Stack, WorkloadKind};
 
@@ -34,7 +34,20 @@ pub fn kapp_group(component: &str) -> String {
 pub fn annotate(manifests: &mut Manifests, stack: &Stack, graph: &DependencyGraph, mode: Annotate) {
     let stack_hash = manifests.stack_hash.clone();
     for file in &mut manifests.files {
-        let mut extra = BTreeMap::from([(hash::STACK_HASH.to_string(), stack_hash.clone())]);
+        annotate_file(file, &stack_hash, stack, graph, mode);
+    }
+}
+
+/// Adds the stack hash and the GitOps annotations of `mode` to every object of one file.
+pub(super) fn annotate_file(
+    file: &mut ManifestFile,
+    stack_hash: &str,
+    stack: &Stack,
+    graph: &DependencyGraph,
+    mode: Annotate,
+) {
+    {
+        let mut extra = BTreeMap::from([(hash::STACK_HASH.to_string(), stack_hash.to_string())]);
         match mode {
             Annotate::None => {}
             Annotate::ArgoCd => {

@@ -17,6 +17,7 @@ pub mod quota;
 mod rbac;
 pub mod security;
 mod service;
+pub mod stream;
 mod workload;
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
@@ -29,6 +30,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use k8s_openapi::Metadata;
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::graph::DependencyGraph;
@@ -117,34 +119,104 @@ pub struct Manifests {
 impl ManifestFile {
     /// The file's YAML: one document per object.
     pub fn to_yaml(&self) -> Result<String, serde_yaml::Error> {
-        let mut out = String::new();
+        let mut out = Vec::with_capacity(4096);
         for (i, object) in self.objects.iter().enumerate() {
             if i > 0 {
-                out.push_str("---\n");
+                out.extend_from_slice(b"---\n");
             }
-            out.push_str(&serde_yaml::to_string(object)?);
+            serde_yaml::to_writer(&mut out, object)?;
         }
-        Ok(out)
+        // serde_yaml writes UTF-8 (it serializes from Rust strings).
+        String::from_utf8(out).map_err(<serde_yaml::Error as serde::ser::Error>::custom)
     }
 }
+
+/// Files serialized per parallel batch by [`Manifests::write_yaml`]: enough to
+/// keep every core busy, few enough that a batch of YAML stays small.
+const BATCH: usize = 512;
 
 impl Manifests {
     /// Every file as one multi-document stream, in file order.
     pub fn to_yaml(&self) -> Result<String, serde_yaml::Error> {
-        let mut out = String::new();
-        for (i, file) in self.files.iter().enumerate() {
-            if i > 0 {
-                out.push_str("---\n");
+        let mut out = Vec::new();
+        self.write_yaml(&mut out).map_err(|e| match e {
+            WriteError::Yaml(e) => e,
+            WriteError::Io(e) => <serde_yaml::Error as serde::ser::Error>::custom(e),
+        })?;
+        String::from_utf8(out).map_err(<serde_yaml::Error as serde::ser::Error>::custom)
+    }
+
+    /// Writes the stream of [`Manifests::to_yaml`] into `out`, without holding
+    /// it in memory: files are serialized a batch at a time on every core
+    /// (rayon), each file by one thread, and written in order, so the bytes do
+    /// not depend on the number of threads.
+    pub fn write_yaml(&self, out: &mut impl std::io::Write) -> Result<(), WriteError> {
+        for (b, batch) in self.files.chunks(BATCH).enumerate() {
+            let yaml: Vec<String> = batch.par_iter().map(ManifestFile::to_yaml).collect::<Result<_, _>>()?;
+            for (i, file) in yaml.iter().enumerate() {
+                if b > 0 || i > 0 {
+                    out.write_all(b"---\n")?;
+                }
+                out.write_all(file.as_bytes())?;
             }
-            out.push_str(&file.to_yaml()?);
         }
-        Ok(out)
+        Ok(())
+    }
+}
+
+/// Why [`Manifests::write_yaml`] failed.
+#[derive(Debug)]
+pub enum WriteError {
+    Yaml(serde_yaml::Error),
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for WriteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteError::Yaml(e) => e.fmt(f),
+            WriteError::Io(e) => e.fmt(f),
+        }
+    }
+}
+
+impl From<serde_yaml::Error> for WriteError {
+    fn from(e: serde_yaml::Error) -> WriteError {
+        WriteError::Yaml(e)
+    }
+}
+
+impl From<std::io::Error> for WriteError {
+    fn from(e: std::io::Error) -> WriteError {
+        WriteError::Io(e)
     }
 }
 
 /// Builds every object of the stack. The graph must be acyclic (waves computed).
 pub fn emit(stack: &Stack, graph: &DependencyGraph, mode: Annotate) -> Result<Manifests, serde_json::Error> {
-    let width = graph.wave_count().to_string().len().max(2);
+    let width = name_width(graph);
+    let traffic = network::traffic(stack);
+    let mut files = vec![namespace_file(stack, width)];
+    // One component per task, on every core; `collect` keeps the deploy order.
+    let component_files: Vec<ManifestFile> = graph
+        .order
+        .par_iter()
+        .filter_map(|&i| component_file(stack, graph, &traffic, i, width))
+        .collect();
+    files.extend(component_files);
+    let stack_hash = hash::stack_hash(&files)?;
+    let mut manifests = Manifests { files, stack_hash };
+    annotate::annotate(&mut manifests, stack, graph, mode);
+    Ok(manifests)
+}
+
+/// Digits of the wave prefix of file names.
+fn name_width(graph: &DependencyGraph) -> usize {
+    graph.wave_count().to_string().len().max(2)
+}
+
+/// `00-namespace.yaml`: the namespace and what applies to all of it.
+fn namespace_file(stack: &Stack, width: usize) -> ManifestFile {
     let mut namespace_objects = vec![
         Object::Namespace(Namespace {
             metadata: ObjectMeta {
@@ -158,45 +230,48 @@ pub fn emit(stack: &Stack, graph: &DependencyGraph, mode: Annotate) -> Result<Ma
     ];
     namespace_objects.extend(quota::resource_quota(stack).map(Object::ResourceQuota));
     namespace_objects.extend(quota::limit_range(stack).map(Object::LimitRange));
-    let mut files = vec![ManifestFile {
+    ManifestFile {
         name: format!("{:0width$}-namespace.yaml", 0),
         component: None,
         wave: 0,
         objects: namespace_objects,
-    }];
-    let traffic = network::traffic(stack);
-    for &i in &graph.order {
-        let c = &stack.components[i];
-        if c.kind.value == WorkloadKind::External {
-            continue;
-        }
-        let wave = graph.waves.get(i).copied().unwrap_or(1);
-        let mut objects = vec![Object::NetworkPolicy(network::policy(stack, &traffic, i))];
-        let jobs = gate::waits_for_jobs(stack, c);
-        let service_account = if jobs.is_empty() {
-            None
-        } else {
-            let (objs, name) = rbac::job_reader(stack, c, &jobs);
-            objects.extend(objs);
-            Some(name)
-        };
-        if let Some(config_map) = files::config_map(stack, c) {
-            objects.push(Object::ConfigMap(config_map));
-        }
-        if let Some(service) = service::service(stack, c) {
-            objects.push(Object::Service(service));
-        }
-        objects.extend(workload::workload(stack, c, wave, service_account.as_deref()));
-        objects.extend(disruption::pod_disruption_budget(stack, c).map(Object::PodDisruptionBudget));
-        files.push(ManifestFile {
-            name: format!("{wave:0width$}-{}.yaml", c.name),
-            component: Some(c.name.clone()),
-            wave,
-            objects,
-        });
     }
-    let stack_hash = hash::stack_hash(&files)?;
-    let mut manifests = Manifests { files, stack_hash };
-    annotate::annotate(&mut manifests, stack, graph, mode);
-    Ok(manifests)
+}
+
+/// The file of component `i` (before annotation); external components have none.
+fn component_file(
+    stack: &Stack,
+    graph: &DependencyGraph,
+    traffic: &network::Traffic,
+    i: usize,
+    width: usize,
+) -> Option<ManifestFile> {
+    let c = &stack.components[i];
+    if c.kind.value == WorkloadKind::External {
+        return None;
+    }
+    let wave = graph.waves.get(i).copied().unwrap_or(1);
+    let mut objects = vec![Object::NetworkPolicy(network::policy(stack, traffic, i))];
+    let jobs = gate::waits_for_jobs(stack, c);
+    let service_account = if jobs.is_empty() {
+        None
+    } else {
+        let (objs, name) = rbac::job_reader(stack, c, &jobs);
+        objects.extend(objs);
+        Some(name)
+    };
+    if let Some(config_map) = files::config_map(stack, c) {
+        objects.push(Object::ConfigMap(config_map));
+    }
+    if let Some(service) = service::service(stack, c) {
+        objects.push(Object::Service(service));
+    }
+    objects.extend(workload::workload(stack, c, wave, service_account.as_deref()));
+    objects.extend(disruption::pod_disruption_budget(stack, c).map(Object::PodDisruptionBudget));
+    Some(ManifestFile {
+        name: format!("{wave:0width$}-{}.yaml", c.name),
+        component: Some(c.name.clone()),
+        wave,
+        objects,
+    })
 }
