@@ -196,12 +196,13 @@ impl From<std::io::Error> for WriteError {
 pub fn emit(stack: &Stack, graph: &DependencyGraph, mode: Annotate) -> Result<Manifests, serde_json::Error> {
     let width = name_width(graph);
     let traffic = network::traffic(stack);
+    let clients = network::clients(stack, &traffic);
     let mut files = vec![namespace_file(stack, width)];
     // One component per task, on every core; `collect` keeps the deploy order.
     let component_files: Vec<ManifestFile> = graph
         .order
         .par_iter()
-        .filter_map(|&i| component_file(stack, graph, &traffic, i, width))
+        .filter_map(|&i| component_file(stack, graph, (&traffic, &clients), i, width))
         .collect();
     files.extend(component_files);
     let stack_hash = hash::stack_hash(&files)?;
@@ -242,7 +243,7 @@ fn namespace_file(stack: &Stack, width: usize) -> ManifestFile {
 fn component_file(
     stack: &Stack,
     graph: &DependencyGraph,
-    traffic: &network::Traffic,
+    (traffic, clients): (&network::Traffic, &[Vec<usize>]),
     i: usize,
     width: usize,
 ) -> Option<ManifestFile> {
@@ -251,7 +252,7 @@ fn component_file(
         return None;
     }
     let wave = graph.waves.get(i).copied().unwrap_or(1);
-    let mut objects = vec![Object::NetworkPolicy(network::policy(stack, traffic, i))];
+    let mut objects = vec![Object::NetworkPolicy(network::policy(stack, traffic, clients, i))];
     let jobs = gate::waits_for_jobs(stack, c);
     let service_account = if jobs.is_empty() {
         None

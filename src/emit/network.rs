@@ -172,12 +172,29 @@ pub fn default_deny(stack: &Stack) -> NetworkPolicy {
 }
 
 /// The policy of one (in-cluster) component.
-pub fn policy(stack: &Stack, traffic: &Traffic, index: usize) -> NetworkPolicy {
+/// The clients of every component (indices, ascending): the ingress side of
+/// [`traffic`], indexed once so that [`policy`] need not scan all the traffic
+/// of the stack for each component (quadratic on a big stack).
+pub fn clients(stack: &Stack, traffic: &Traffic) -> Vec<Vec<usize>> {
+    let mut clients = vec![Vec::new(); stack.components.len()];
+    for &(a, b) in traffic.keys() {
+        if let Some(list) = clients.get_mut(b) {
+            list.push(a);
+        }
+    }
+    clients
+}
+
+/// `clients` is [`clients`] of the same traffic.
+pub fn policy(stack: &Stack, traffic: &Traffic, clients: &[Vec<usize>], index: usize) -> NetworkPolicy {
     let c = &stack.components[index];
     let mut ingress = Vec::new();
-    for ((a, _), ports) in traffic.iter().filter(|((_, b), _)| *b == index) {
+    for &a in clients.get(index).map_or(&[][..], Vec::as_slice) {
+        let Some(ports) = traffic.get(&(a, index)) else {
+            continue;
+        };
         ingress.push(NetworkPolicyIngressRule {
-            from: Some(vec![pods(stack, &stack.components[*a])]),
+            from: Some(vec![pods(stack, &stack.components[a])]),
             ports: Some(tcp_ports(ports.iter().copied())),
         });
     }

@@ -30,6 +30,7 @@ const BATCH: usize = 512;
 pub fn stack_hash(stack: &Stack, graph: &DependencyGraph) -> Result<String, serde_json::Error> {
     let width = name_width(graph);
     let traffic = network::traffic(stack);
+    let clients = network::clients(stack, &traffic);
     let mut hasher = StackHasher::new();
     let namespace = namespace_file(stack, width);
     hasher.add(&namespace.name, &file_json(&namespace)?);
@@ -37,7 +38,7 @@ pub fn stack_hash(stack: &Stack, graph: &DependencyGraph) -> Result<String, serd
         let json: Vec<Option<(String, Vec<Vec<u8>>)>> = batch
             .par_iter()
             .map(|&i| {
-                component_file(stack, graph, &traffic, i, width)
+                component_file(stack, graph, (&traffic, &clients), i, width)
                     .map(|file| file_json(&file).map(|json| (file.name, json)))
                     .transpose()
             })
@@ -61,6 +62,7 @@ pub fn write_stream(
 ) -> Result<(), WriteError> {
     let width = name_width(graph);
     let traffic = network::traffic(stack);
+    let clients = network::clients(stack, &traffic);
     let yaml = |mut file: ManifestFile| {
         annotate_file(&mut file, stack_hash, stack, graph, mode);
         file.to_yaml()
@@ -69,7 +71,11 @@ pub fn write_stream(
     for batch in graph.order.chunks(BATCH) {
         let files: Vec<Option<String>> = batch
             .par_iter()
-            .map(|&i| component_file(stack, graph, &traffic, i, width).map(yaml).transpose())
+            .map(|&i| {
+                component_file(stack, graph, (&traffic, &clients), i, width)
+                    .map(yaml)
+                    .transpose()
+            })
             .collect::<Result<_, _>>()?;
         for file in files.into_iter().flatten() {
             out.write_all(b"---\n")?;
