@@ -18,14 +18,17 @@ pub mod emit;
 pub mod eval;
 #[doc(hidden)]
 pub mod fuzz;
+pub mod fmt;
 pub mod graph;
 pub mod limits;
+pub mod lsp;
 pub mod model;
 pub mod plan;
 pub mod quantity;
 pub mod render;
 pub mod source;
 pub mod syntax;
+pub mod workspace;
 
 use std::path::Path;
 
@@ -68,7 +71,7 @@ impl Compilation {
 const COMPILER_STACK_BYTES: usize = 256 * 1024 * 1024;
 
 /// Runs `f` on a thread with a large stack, or inline if that thread cannot start.
-fn with_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
+pub(crate) fn with_large_stack<T: Send>(f: impl FnOnce() -> T + Send) -> T {
     std::thread::scope(|scope| {
         let spawned = std::thread::Builder::new()
             .name("kokuc-compiler".to_string())

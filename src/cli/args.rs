@@ -49,6 +49,14 @@ pub enum Command {
     Report(ReportArgs),
     /// Compare two versions of a stack: components, edges, totals and cost per profile.
     Diff(DiffArgs),
+    /// Format .koku files in place (or check that they are formatted).
+    Fmt(FmtArgs),
+    /// Run the language server on stdin/stdout (for editors).
+    Lsp,
+    /// Print a shell completion script.
+    Completions(CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,6 +146,41 @@ pub struct DiffArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct FmtArgs {
+    /// Files or directories (searched for *.koku); `-` formats stdin to stdout.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// Change nothing; list the files that would change and exit 1 if any would.
+    #[arg(long)]
+    pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+/// How `kokuc check` reports diagnostics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiagnosticFormat {
+    /// Rendered for people (colored on a terminal unless NO_COLOR is set).
+    Plain,
+    /// One JSON document on stdout (schema: docs/diagnostics.schema.json).
+    Json,
+    /// GitHub Actions workflow commands (`::error file=...::`) on stdout.
+    Github,
+}
+
+#[derive(Debug, Args)]
 pub struct BuildArgs {
     /// The stack file.
     pub stack: PathBuf,
@@ -199,6 +242,9 @@ pub struct CheckArgs {
     /// (`trino-*`) or a label (`queue=download`). Repeatable.
     #[arg(long, value_name = "PATTERN")]
     pub select: Vec<String>,
+    /// How to report diagnostics.
+    #[arg(long, value_enum, default_value_t = DiagnosticFormat::Plain)]
+    pub format: DiagnosticFormat,
     #[command(flatten)]
     pub limits: LimitArgs,
 }

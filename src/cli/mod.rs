@@ -43,6 +43,10 @@ pub fn main(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Command::Graph(a) => commands::graph(&ui, &a),
         Command::Report(a) => commands::report(&ui, &a),
         Command::Diff(a) => commands::diff(&ui, &a),
+        Command::Fmt(a) => commands::fmt(&ui, &a),
+        Command::Lsp => commands::lsp(&ui),
+        Command::Completions(a) => commands::completions(&ui, &a),
+        Command::Man => commands::man(&ui),
     };
     ExitCode::from(code)
 }
@@ -79,6 +83,10 @@ impl Ui {
         for d in &sorted {
             let _ = writeln!(err, "{}\n", renderer.render(d));
         }
+    }
+
+    pub fn note(&self, message: &str) {
+        let _ = writeln!(std::io::stderr().lock(), "note: {message}");
     }
 
     pub fn error(&self, message: &str) {

@@ -5,6 +5,7 @@
 //! the same values to LSP diagnostics, so the terminal and the editor agree.
 
 mod code;
+pub mod json;
 pub mod render;
 pub mod suggest;
 

@@ -10,7 +10,7 @@ mod builtins;
 mod expr;
 mod import;
 pub mod loader;
-mod lower;
+pub mod lower;
 pub mod profile;
 mod scope;
 pub mod value;
@@ -52,6 +52,8 @@ pub struct SourceFacts {
     pub profiles: Vec<(String, Span)>,
     /// `let`s the selected profile replaced: (the file's binding, the profile's binding).
     pub replaced_lets: Vec<(Span, Span)>,
+    /// Components named by profile statements (`override x`, `remove x`), in every profile.
+    pub targets: Vec<(String, Span)>,
 }
 
 pub struct Evaluator<'a> {
@@ -208,8 +210,18 @@ pub fn evaluate(
             ast::Item::Component(c) => facts.declarations.push((c.name.text.to_string(), c.name.span, c.span)),
             ast::Item::Profile(p) => {
                 for s in &p.statements {
-                    if let ast::ProfileStatement::Add(c) = s {
-                        facts.declarations.push((c.name.text.to_string(), c.name.span, c.span));
+                    match s {
+                        ast::ProfileStatement::Add(c) => {
+                            facts.declarations.push((c.name.text.to_string(), c.name.span, c.span));
+                        }
+                        // `override x` and `remove x` name a component too (for the editor).
+                        ast::ProfileStatement::Override(c) => {
+                            facts.targets.push((c.name.text.to_string(), c.name.span));
+                        }
+                        ast::ProfileStatement::Remove { name, .. } => {
+                            facts.targets.push((name.text.to_string(), name.span));
+                        }
+                        _ => {}
                     }
                 }
             }
@@ -418,4 +430,10 @@ impl Evaluator<'_> {
             )),
         }
     }
+}
+
+/// The path `import "relative"` written in the file at `importer` loads.
+pub fn normalize_import(importer: &std::path::Path, relative: &str) -> PathBuf {
+    let base = importer.parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+    import::normalize(&base.join(relative))
 }

@@ -6,6 +6,7 @@
 //! on a successful parse.
 
 pub mod ast;
+pub mod canon;
 mod chunks;
 mod nesting;
 pub mod parser;
@@ -33,6 +34,25 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Dia
     }
     match parser::parse_pairs(text) {
         Ok(pairs) => parser::build_file(file, pairs, limits),
+        Err(first) => {
+            // Re-parse with pest's error detail to learn which tokens were expected.
+            pest::set_error_detail(true);
+            let detailed = parser::parse_pairs(text).err();
+            pest::set_error_detail(false);
+            let error = detailed.unwrap_or(first);
+            Err(pest_error::syntax_error(file, text, &error).into())
+        }
+    }
+}
+
+/// Runs pest on a whole file: the concrete tree (comments included) that the
+/// formatter walks, or the one syntax error. Brackets nested deeper than
+/// `max_nesting` are refused first (see `nesting`), so pest's recursion stays
+/// bounded.
+pub fn parse_tree(file: FileId, text: &str, max_nesting: usize) -> Result<pest::iterators::Pairs<'_, Rule>, Diagnostics> {
+    nesting::check_brackets(file, text, max_nesting)?;
+    match parser::parse_pairs(text) {
+        Ok(pairs) => Ok(pairs),
         Err(first) => {
             // Re-parse with pest's error detail to learn which tokens were expected.
             pest::set_error_detail(true);

@@ -1,14 +1,17 @@
 //! Integration tests: one binary (like `just`'s tests/lib.rs), one file per area.
 
+mod check_output;
 mod cli;
 mod codes;
 mod corpora;
 mod determinism;
 mod docs;
 mod encoding;
+mod fmt;
 mod gates;
 mod golden;
 mod limits;
+mod lsp;
 mod manifests;
 mod network_policy;
 mod output;
@@ -16,6 +19,7 @@ mod plan_browser;
 mod plan_cli;
 mod plan_diff;
 mod plan_snapshots;
+mod precommit;
 mod profiles;
 mod properties;
 mod scanners;

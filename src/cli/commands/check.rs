@@ -1,17 +1,43 @@
 //! `kokuc check`: every check, no output files, a summary on success.
+//!
+//! A file of `let`s only is a library: it is checked on its own and, so that a
+//! pre-commit hook given only the touched files still sees what a library
+//! change breaks, through every stack under the current directory that
+//! imports it.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use super::{failed, unreadable};
-use crate::cli::args::CheckArgs;
+use crate::cli::args::{CheckArgs, DiagnosticFormat};
 use crate::cli::summary::{selection, summary};
 use crate::cli::{Ui, EXIT_ERRORS, EXIT_OK, EXIT_USAGE};
-use crate::eval::FsLoader;
-use crate::{compile, Options};
+use crate::diagnostics::json::{github, Report};
+use crate::diagnostics::{Diagnostic, Diagnostics};
+use crate::eval::{FsLoader, Loader};
+use crate::source::SourceMap;
+use crate::{compile, Compilation, Options};
 
 pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
     let mut worst = EXIT_OK;
-    for stack in &args.stacks {
+    let mut report = Report::new();
+    let mut stacks: Vec<PathBuf> = Vec::new();
+    for file in &args.stacks {
+        push_unique(&mut stacks, file.clone());
+        let importers = importers_of_library(file);
+        if !importers.is_empty() && args.format == DiagnosticFormat::Plain {
+            let names: Vec<String> = importers.iter().map(|p| p.display().to_string()).collect();
+            ui.note(&format!(
+                "{} is a library; also checking the stacks that import it: {}",
+                file.display(),
+                names.join(", ")
+            ));
+        }
+        for importer in importers {
+            push_unique(&mut stacks, importer);
+        }
+    }
+    for stack in &stacks {
         let limits = args.limits.to_limits();
         let base = Options {
             profile: args.profile.clone(),
@@ -32,7 +58,6 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
             }
         }
         for (profile, c) in &runs {
-            ui.report(&c.diagnostics, &c.sources);
             let code = if unreadable(c) {
                 EXIT_USAGE
             } else if failed(c, args.deny_warnings) {
@@ -40,33 +65,95 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
             } else {
                 EXIT_OK
             };
-            let shown = match profile {
-                Some(p) => format!("{} (profile {p})", stack.display()),
-                None => stack.display().to_string(),
-            };
-            if code == EXIT_OK && c.is_library() {
-                let _ = writeln!(
-                    std::io::stdout(),
-                    "ok: {shown}: a library (only `let`s), nothing to build"
-                );
-            } else if code == EXIT_OK {
-                if let (Some(s), Some(g)) = (&c.stack, &c.graph) {
-                    let mut out = summary(&shown, s, g, &c.diagnostics);
-                    for pattern in &args.select {
-                        out.push_str(&selection(s, pattern));
-                    }
-                    let _ = write!(std::io::stdout(), "{out}");
-                }
-            } else {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "{shown}: {} error(s), {} warning(s)",
-                    c.diagnostics.error_count(),
-                    c.diagnostics.warning_count()
-                );
+            let shown = stack.display().to_string();
+            emit(
+                ui,
+                args.format,
+                &mut report,
+                &shown,
+                profile.as_deref(),
+                &c.diagnostics,
+                &c.sources,
+            );
+            if args.format != DiagnosticFormat::Json {
+                print_summary(args, &shown, profile.as_deref(), c, code);
             }
             worst = worst.max(code);
         }
     }
+    if args.format == DiagnosticFormat::Json {
+        let _ = writeln!(std::io::stdout(), "{}", report.to_json());
+    }
     worst
+}
+
+fn push_unique(list: &mut Vec<PathBuf>, path: PathBuf) {
+    if !list.iter().any(|p| crate::workspace::same_file(p, &path)) {
+        list.push(path);
+    }
+}
+
+fn print_summary(args: &CheckArgs, stack: &str, profile: Option<&str>, c: &Compilation, code: u8) {
+    let shown = match profile {
+        Some(p) => format!("{stack} (profile {p})"),
+        None => stack.to_string(),
+    };
+    if code == EXIT_OK && c.is_library() {
+        let _ = writeln!(
+            std::io::stdout(),
+            "ok: {shown}: a library (only `let`s), nothing to build"
+        );
+    } else if code == EXIT_OK {
+        if let (Some(s), Some(g)) = (&c.stack, &c.graph) {
+            let mut out = summary(&shown, s, g, &c.diagnostics);
+            for pattern in &args.select {
+                out.push_str(&selection(s, pattern));
+            }
+            let _ = write!(std::io::stdout(), "{out}");
+        }
+    } else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "{shown}: {} error(s), {} warning(s)",
+            c.diagnostics.error_count(),
+            c.diagnostics.warning_count()
+        );
+    }
+}
+
+/// Reports one run's diagnostics in the chosen format.
+fn emit(
+    ui: &Ui,
+    format: DiagnosticFormat,
+    report: &mut Report,
+    stack: &str,
+    profile: Option<&str>,
+    diagnostics: &Diagnostics,
+    sources: &SourceMap,
+) {
+    match format {
+        DiagnosticFormat::Plain => ui.report(diagnostics, sources),
+        DiagnosticFormat::Json => {
+            let sorted: Vec<Diagnostic> = diagnostics.clone().into_sorted();
+            report.add_run(stack, profile, &sorted, sources);
+        }
+        DiagnosticFormat::Github => {
+            let mut out = std::io::stdout().lock();
+            for d in diagnostics.clone().into_sorted() {
+                let _ = writeln!(out, "{}", github(&d, sources, profile));
+            }
+        }
+    }
+}
+
+/// For a library (a file that parses and declares no stack): the stacks under
+/// the current directory that import it. Empty for anything else.
+fn importers_of_library(file: &Path) -> Vec<PathBuf> {
+    let Ok(text) = FsLoader.load(file) else {
+        return Vec::new();
+    };
+    if crate::workspace::declares_stack(&text) != Some(false) {
+        return Vec::new();
+    }
+    crate::workspace::importers(file, Path::new("."), &FsLoader)
 }

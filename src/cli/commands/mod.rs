@@ -2,17 +2,23 @@
 
 mod build;
 mod check;
+mod completions;
 mod diff;
 mod explain;
+mod fmt;
 mod graph;
+mod lsp;
 mod plan;
 mod report;
 
 pub use build::build;
 pub use check::check;
+pub use completions::{completions, man};
 pub use diff::diff;
 pub use explain::explain;
+pub use fmt::fmt;
 pub use graph::graph;
+pub use lsp::lsp;
 pub use plan::plan;
 pub use report::report;
 

@@ -46,7 +46,7 @@ pub(crate) struct LowerInput<'a> {
     pub max_string_bytes: usize,
 }
 
-const COMPONENT_FIELDS: &[&str] = &[
+pub const COMPONENT_FIELDS: &[&str] = &[
     "kind",
     "image",
     "replicas",
@@ -69,8 +69,19 @@ const COMPONENT_FIELDS: &[&str] = &[
     "ingress",
     "startup",
 ];
-const EXTERNAL_FIELDS: &[&str] = &["kind", "host", "ports", "labels", "after", "cidrs"];
-const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain", "network", "prices"];
+pub const EXTERNAL_FIELDS: &[&str] = &["kind", "host", "ports", "labels", "after", "cidrs"];
+pub const STACK_FIELDS: &[&str] = &["namespace", "budget", "gates", "cluster_domain", "network", "prices"];
+
+/// Fields of nested sets, by the key that holds them (also offered by editor completion).
+pub const BUDGET_FIELDS: &[&str] = &["cpu", "memory", "storage", "pods", "limits", "defaults"];
+pub const BUDGET_LIMIT_FIELDS: &[&str] = &["cpu", "memory"];
+pub const GATES_FIELDS: &[&str] = &["image", "kubectl_image", "timeout", "cpu", "memory"];
+pub const RESOURCE_FIELDS: &[&str] = &["request", "limit"];
+pub const STORAGE_FIELDS: &[&str] = &["size", "path", "class"];
+pub const READY_FIELDS: &[&str] = &["tcp", "http", "port", "exec"];
+pub const JOB_FIELDS: &[&str] = &["ttl", "backoff", "parallelism"];
+pub const AFTER_ENTRY_FIELDS: &[&str] = &["on", "gate", "optional", "timeout"];
+pub const GATE_FIELDS: &[&str] = &["tcp", "http", "port", "exec", "image", "complete"];
 
 pub const DEFAULT_GATE_IMAGE: &str = "docker.io/library/busybox:1.37.0";
 pub const DEFAULT_KUBECTL_IMAGE: &str = "registry.k8s.io/kubectl:v1.34.0";
@@ -636,7 +647,7 @@ impl Lowerer<'_> {
             let b = self.attrs("budget", &f.value)?;
             let bf = self.fields(
                 b,
-                &["cpu", "memory", "storage", "pods", "limits", "defaults"],
+                BUDGET_FIELDS,
                 "the budget",
             );
             if let Some(d) = bf.get("defaults") {
@@ -657,7 +668,7 @@ impl Lowerer<'_> {
             });
             if let Some(l) = bf.get("limits") {
                 if let Some(la) = self.attrs("budget.limits", &l.value) {
-                    let lf = self.fields(la, &["cpu", "memory"], "budget.limits");
+                    let lf = self.fields(la, BUDGET_LIMIT_FIELDS, "budget.limits");
                     budget.cpu_limits = lf
                         .get("cpu")
                         .and_then(|f| self.quantity("budget.limits.cpu", &f.value, Dim::Scalar));
@@ -682,7 +693,7 @@ impl Lowerer<'_> {
         };
         if let Some(f) = fields.get("gates") {
             let g = self.attrs("gates", &f.value)?;
-            let gf = self.fields(g, &["image", "kubectl_image", "timeout", "cpu", "memory"], "gates");
+            let gf = self.fields(g, GATES_FIELDS, "gates");
             if let Some(f) = gf.get("image") {
                 gates.image = self.plain_string("gates.image", &f.value)?;
             }
@@ -1010,7 +1021,7 @@ impl Lowerer<'_> {
                 })
             }
             ValueKind::Attrs(a) => {
-                let f = self.fields(a, &["request", "limit"], &format!("`{field}`"));
+                let f = self.fields(a, RESOURCE_FIELDS, &format!("`{field}`"));
                 let request = f
                     .get("request")
                     .and_then(|r| self.quantity(&format!("{field}.request"), &r.value, dim));
@@ -1051,7 +1062,7 @@ impl Lowerer<'_> {
 
     fn storage(&mut self, v: &Value) -> Option<Storage> {
         let a = self.attrs("storage", v)?;
-        let f = self.fields(a, &["size", "path", "class"], "`storage`");
+        let f = self.fields(a, STORAGE_FIELDS, "`storage`");
         let size = match f.get("size") {
             Some(s) => self.quantity("storage.size", &s.value, Dim::Bytes)?,
             None => {
@@ -1102,7 +1113,7 @@ impl Lowerer<'_> {
 
     fn probe(&mut self, v: &Value, ports: &[Port]) -> Option<Probe> {
         let a = self.attrs("ready", v)?;
-        let f = self.fields(a, &["tcp", "http", "port", "exec"], "`ready`");
+        let f = self.fields(a, READY_FIELDS, "`ready`");
         let port_name = |this: &mut Self, value: Option<&&Field>| -> Option<String> {
             match value {
                 Some(p) => this.plain_string("ready.port", &p.value),
@@ -1189,7 +1200,7 @@ impl Lowerer<'_> {
             self.error(d);
             return None;
         }
-        let f = self.fields(a, &["ttl", "backoff", "parallelism"], "`job`");
+        let f = self.fields(a, JOB_FIELDS, "`job`");
         let mut job = JobSettings::default();
         if let Some(t) = f.get("ttl") {
             job.ttl_seconds = Some(self.seconds("job.ttl", &t.value)?);
@@ -1331,7 +1342,7 @@ impl Lowerer<'_> {
                 None
             }
             ValueKind::Attrs(a) => {
-                let f = self.fields(a, &["on", "gate", "optional", "timeout"], "an `after` entry");
+                let f = self.fields(a, AFTER_ENTRY_FIELDS, "an `after` entry");
                 let Some(on) = f.get("on") else {
                     let d = self.at_component(
                         Diagnostic::error(Code::K0205, "an `after` entry needs `on`", item.origin, "missing `on`")
@@ -1369,7 +1380,7 @@ impl Lowerer<'_> {
 
     fn gate(&mut self, v: &Value, target: &str) -> Option<Gate> {
         let a = self.attrs("gate", v)?;
-        let f = self.fields(a, &["tcp", "http", "port", "exec", "image", "complete"], "a gate");
+        let f = self.fields(a, GATE_FIELDS, "a gate");
         let port = match f.get("port") {
             Some(p) => Some(self.plain_string("gate.port", &p.value)?),
             None => None,
