@@ -142,7 +142,13 @@ pub fn diagnostic(d: &Diagnostic, sources: &SourceMap, prefix: &str) -> Vec<Publ
             data: None,
         },
     }];
-    for label in &d.labels {
+    // Notes are context already; only problems get their other ends marked.
+    let labels = if d.severity == Severity::Note {
+        &[][..]
+    } else {
+        &d.labels[..]
+    };
+    for label in labels {
         let Some(file) = sources.try_get(label.span.file) else {
             continue;
         };

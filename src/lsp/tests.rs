@@ -44,7 +44,7 @@ fn libraries_resolve_through_their_importers() {
     let dir = temp.path().canonicalize().expect("canonical");
     std::fs::write(
         dir.join("main.koku"),
-        "let lib = import \"lib.koku\";\nstack s { namespace = \"n\"; }\ncomponent db { image = \"pg\"; }\ncomponent app { image = \"a\"; env = lib.wiring; after = [ db ]; }\n",
+        "let lib = import \"lib.koku\";\nstack s { namespace = \"n\"; }\ncomponent db { image = \"pg:1.0\"; }\ncomponent app { image = \"a:1.0\"; env = lib.wiring; after = [ db ]; }\n",
     )
     .expect("write");
     let lib_text = "let wiring = { DB = db.host; };\n";
@@ -146,7 +146,7 @@ fn profiles_are_checked_when_idle() {
     let temp = tempfile::tempdir().expect("tempdir");
     let dir = temp.path().canonicalize().expect("canonical");
     let text = "stack s { namespace = \"n\"; }\n\
-                component a { image = \"a\"; cpu = 1; memory = 1Gi; }\n\
+                component a { image = \"a:1.0\"; cpu = 1; memory = 1Gi; }\n\
                 profile p { override a { replicas = \"two\"; } }\n";
     let mut server = Server::new(Settings::default(), Some(dir.clone()));
     let uri = uri_of(&dir.join("s.koku"));

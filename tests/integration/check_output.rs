@@ -24,8 +24,8 @@ pub fn venv_bin(tool: &str) -> PathBuf {
 }
 
 const CYCLE: &str = "stack s { namespace = \"n\"; budget = { cpu = 1; }; }\n\
-component a { image = \"a\"; cpu = 1; memory = 1Gi; ports = { http = 80; }; after = [ b ]; }\n\
-component b { image = \"b\"; cpu = 1; memory = 1Gi; ports = { http = 80; }; after = [ a ]; }\n";
+component a { image = \"a:1.0\"; cpu = 1; memory = 1Gi; ports = { http = 80; }; after = [ b ]; }\n\
+component b { image = \"b:1.0\"; cpu = 1; memory = 1Gi; ports = { http = 80; }; after = [ a ]; }\n";
 
 fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("tempdir");

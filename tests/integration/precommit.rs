@@ -39,8 +39,8 @@ fn text(o: &Output) -> String {
 }
 
 const GOOD: &str = "stack s { namespace = \"n\"; }\n\
-component a { image = \"a\"; cpu = 1; memory = 1Gi; ports = { http = 80; }; }\n\
-component b { image = \"b\"; cpu = 1; memory = 1Gi; after = [ a ]; }\n";
+component a { image = \"a:1.0\"; cpu = 1; memory = 1Gi; ports = { http = 80; }; }\n\
+component b { image = \"b:1.0\"; cpu = 1; memory = 1Gi; after = [ a ]; }\n";
 
 #[test]
 fn hooks_refuse_a_broken_stack_and_pass_a_good_one() {
@@ -107,7 +107,8 @@ fn hooks_refuse_a_broken_stack_and_pass_a_good_one() {
     assert!(o.status.success(), "the good commit passes:\n{}", text(&o));
 
     // An unformatted file: kokuc-fmt rewrites it and refuses this commit; the next passes.
-    let messy = format!("{GOOD}component   c{{image=\"c\";cpu=1;memory=1Gi;}}\n").replace("stack s {", "stack   s{");
+    let messy =
+        format!("{GOOD}component   c{{image=\"c:1.0\";cpu=1;memory=1Gi;}}\n").replace("stack s {", "stack   s{");
     std::fs::write(repo.join("stack.koku"), messy).expect("write");
     git(&repo, &["add", "."], &path_env, home);
     let o = git(&repo, &["commit", "-m", "messy"], &path_env, home);
@@ -115,7 +116,7 @@ fn hooks_refuse_a_broken_stack_and_pass_a_good_one() {
     assert!(text(&o).contains("files were modified by this hook"), "{}", text(&o));
     let fixed = std::fs::read_to_string(repo.join("stack.koku")).expect("read");
     assert!(
-        fixed.starts_with("stack s {") && fixed.contains("component c {\n  image = \"c\";"),
+        fixed.starts_with("stack s {") && fixed.contains("component c {\n  image = \"c:1.0\";"),
         "{fixed}"
     );
     git(&repo, &["add", "."], &path_env, home);

@@ -645,11 +645,7 @@ impl Lowerer<'_> {
         let mut budget = Budget::default();
         if let Some(f) = fields.get("budget") {
             let b = self.attrs("budget", &f.value)?;
-            let bf = self.fields(
-                b,
-                BUDGET_FIELDS,
-                "the budget",
-            );
+            let bf = self.fields(b, BUDGET_FIELDS, "the budget");
             if let Some(d) = bf.get("defaults") {
                 budget.defaults = self.container_defaults(&d.value)?;
             }
