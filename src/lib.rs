@@ -16,9 +16,9 @@ pub mod cli;
 pub mod diagnostics;
 pub mod emit;
 pub mod eval;
+pub mod fmt;
 #[doc(hidden)]
 pub mod fuzz;
-pub mod fmt;
 pub mod graph;
 pub mod limits;
 pub mod lsp;

@@ -93,6 +93,11 @@ fn every_koku_file_in_the_repository() {
             assert!(kokuc::fmt::format(FileId(0), &text).is_err(), "{}", file.display());
             continue;
         }
+        if kokuc::syntax::parse(FileId(0), &text, &Limits::default()).is_err()
+            && kokuc::fmt::format(FileId(0), &text).is_err()
+        {
+            continue; // e.g. brackets nested past the limit: refused by both
+        }
         if let Err(e) = check_properties(&text) {
             panic!("{}: {e}", file.display());
         }

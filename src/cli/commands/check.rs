@@ -24,7 +24,7 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
     let mut stacks: Vec<PathBuf> = Vec::new();
     for file in &args.stacks {
         push_unique(&mut stacks, file.clone());
-        let importers = importers_of_library(file);
+        let importers = importers_of_library(file, args.limits.to_limits().max_file_bytes);
         if !importers.is_empty() && args.format == DiagnosticFormat::Plain {
             let names: Vec<String> = importers.iter().map(|p| p.display().to_string()).collect();
             ui.note(&format!(
@@ -147,8 +147,14 @@ fn emit(
 }
 
 /// For a library (a file that parses and declares no stack): the stacks under
-/// the current directory that import it. Empty for anything else.
-fn importers_of_library(file: &Path) -> Vec<PathBuf> {
+/// the current directory that import it. Empty for anything else, including
+/// what is not a regular file within the size limit (compiling it reports why).
+fn importers_of_library(file: &Path, max_bytes: usize) -> Vec<PathBuf> {
+    let regular =
+        std::fs::metadata(file).is_ok_and(|m| m.is_file() && usize::try_from(m.len()).is_ok_and(|n| n <= max_bytes));
+    if !regular {
+        return Vec::new();
+    }
     let Ok(text) = FsLoader.load(file) else {
         return Vec::new();
     };
