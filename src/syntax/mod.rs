@@ -49,7 +49,11 @@ pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Dia
 /// formatter walks, or the one syntax error. Brackets nested deeper than
 /// `max_nesting` are refused first (see `nesting`), so pest's recursion stays
 /// bounded.
-pub fn parse_tree(file: FileId, text: &str, max_nesting: usize) -> Result<pest::iterators::Pairs<'_, Rule>, Diagnostics> {
+pub fn parse_tree(
+    file: FileId,
+    text: &str,
+    max_nesting: usize,
+) -> Result<pest::iterators::Pairs<'_, Rule>, Diagnostics> {
     nesting::check_brackets(file, text, max_nesting)?;
     match parser::parse_pairs(text) {
         Ok(pairs) => Ok(pairs),
