@@ -310,3 +310,20 @@ fn fmt_check_names_files_and_fmt_rewrites_them() {
         "let x = ;\n"
     );
 }
+
+/// The example stacks are kept in the canonical layout (what the pre-commit
+/// hook `kokuc-fmt` would enforce on them).
+#[test]
+fn stacks_are_formatted() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kokuc"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["fmt", "--check", "stacks"])
+        .output()
+        .expect("run kokuc fmt");
+    assert!(
+        out.status.success(),
+        "run `kokuc fmt stacks`: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
