@@ -68,30 +68,19 @@ pub fn dot(stack: &Stack, graph: &DependencyGraph, plan: &Plan) -> String {
     if wave.is_some() {
         out.push_str("  }\n");
     }
-    for &i in &graph.order {
-        let c = &stack.components[i];
-        let mut seen = Vec::new();
-        for edge in &c.after {
-            let Some(t) = stack.index_of(&edge.target) else {
-                continue;
-            };
-            if t == i || seen.contains(&t) {
-                continue;
-            }
-            seen.push(t);
-            let mut attrs = format!("label={}", quoted(&gate_label(edge, Some(&stack.components[t]))));
-            if plan.timing.is_critical_edge(i, t) {
-                attrs.push_str(", penwidth=2, color=\"#b3261e\"");
-            }
-            if plan.needless.iter().any(|f| f.from == i && f.to == t) {
-                attrs.push_str(", style=dashed");
-            }
-            out.push_str(&format!(
-                "  {} -> {} [{attrs}];\n",
-                quoted(&edge.target),
-                quoted(&c.name)
-            ));
+    for (i, t, edge) in super::drawn_edges(stack, graph) {
+        let mut attrs = format!("label={}", quoted(&gate_label(edge, Some(&stack.components[t]))));
+        if plan.timing.is_critical_edge(i, t) {
+            attrs.push_str(", penwidth=2, color=\"#b3261e\"");
         }
+        if plan.needless.iter().any(|f| f.from == i && f.to == t) {
+            attrs.push_str(", style=dashed");
+        }
+        out.push_str(&format!(
+            "  {} -> {} [{attrs}];\n",
+            quoted(&edge.target),
+            quoted(&stack.components[i].name)
+        ));
     }
     out.push_str("}\n");
     out

@@ -322,15 +322,7 @@ fn startup(stack: &Stack, plan: &Plan) -> String {
         );
     }
     for f in &plan.needless {
-        let effect = if f.saved > 0 {
-            format!(
-                "ready in {} without it ({} sooner)",
-                duration(f.total_without),
-                duration(f.saved)
-            )
-        } else {
-            "no sooner without it alone (another chain is as long)".to_string()
-        };
+        let effect = super::needless_effect(f);
         let mut text = format!(
             "<strong>{} after {}</strong>: {} uses nothing from {}; {}.",
             xml(name(f.from)),

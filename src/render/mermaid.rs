@@ -48,30 +48,17 @@ pub fn mermaid(stack: &Stack, graph: &DependencyGraph, plan: &Plan) -> String {
     if wave.is_some() {
         out.push_str("  end\n");
     }
-    let mut link = 0usize;
     let mut critical_links = Vec::new();
-    for &i in &graph.order {
-        let c = &stack.components[i];
-        let mut seen = Vec::new();
-        for edge in &c.after {
-            let Some(t) = stack.index_of(&edge.target) else {
-                continue;
-            };
-            if t == i || seen.contains(&t) {
-                continue;
-            }
-            seen.push(t);
-            let arrow = if plan.needless.iter().any(|f| f.from == i && f.to == t) {
-                "-.->"
-            } else {
-                "-->"
-            };
-            let label = escape(&gate_label(edge, Some(&stack.components[t])));
-            out.push_str(&format!("  {} {arrow}|\"{label}\"| {}\n", id(t), id(i)));
-            if plan.timing.is_critical_edge(i, t) {
-                critical_links.push(link.to_string());
-            }
-            link += 1;
+    for (link, (i, t, edge)) in super::drawn_edges(stack, graph).into_iter().enumerate() {
+        let arrow = if plan.needless.iter().any(|f| f.from == i && f.to == t) {
+            "-.->"
+        } else {
+            "-->"
+        };
+        let label = escape(&gate_label(edge, Some(&stack.components[t])));
+        out.push_str(&format!("  {} {arrow}|\"{label}\"| {}\n", id(t), id(i)));
+        if plan.timing.is_critical_edge(i, t) {
+            critical_links.push(link.to_string());
         }
     }
     for (class, fill, stroke) in [

@@ -14,8 +14,43 @@ pub mod svg;
 pub mod table;
 pub mod text;
 
-use crate::model::{Component, WorkloadKind};
+use crate::graph::DependencyGraph;
+use crate::model::{Component, Edge, Stack, WorkloadKind};
+use crate::plan::critical_path::duration;
+use crate::plan::serialisation::NeedlessEdge;
 use crate::plan::Row;
+
+/// The edges a picture draws, in deploy order: each (component, target) once,
+/// as `(component, target, its first after entry)`; self-edges left out.
+pub fn drawn_edges<'a>(stack: &'a Stack, graph: &DependencyGraph) -> Vec<(usize, usize, &'a Edge)> {
+    let mut out = Vec::new();
+    for &i in &graph.order {
+        let mut seen = Vec::new();
+        for edge in &stack.components[i].after {
+            let Some(t) = stack.index_of(&edge.target) else {
+                continue;
+            };
+            if t != i && !seen.contains(&t) {
+                seen.push(t);
+                out.push((i, t, edge));
+            }
+        }
+    }
+    out
+}
+
+/// What removing a needless edge would gain, in the words of the reports.
+pub fn needless_effect(f: &NeedlessEdge) -> String {
+    if f.saved > 0 {
+        format!(
+            "ready in {} without it ({} sooner)",
+            duration(f.total_without),
+            duration(f.saved)
+        )
+    } else {
+        "no sooner without it alone (another chain is as long)".to_string()
+    }
+}
 
 /// The resource lines of a node in a picture: `3 pods · cpu 1/2`, `memory 6Gi/8Gi · storage 50Gi`.
 pub fn node_lines(c: &Component, row: &Row) -> Vec<String> {

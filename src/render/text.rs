@@ -314,15 +314,7 @@ fn findings(stack: &Stack, plan: &Plan) -> String {
     } else {
         out.push_str("Needless serialisation: `after` edges on the critical path that no use backs\n");
         for f in &plan.needless {
-            let effect = if f.saved > 0 {
-                format!(
-                    "ready in {} without it ({} sooner)",
-                    duration(f.total_without),
-                    duration(f.saved)
-                )
-            } else {
-                "no sooner without it alone (another chain is as long)".to_string()
-            };
+            let effect = super::needless_effect(f);
             out.push_str(&format!(
                 "  {} after {}: {} uses nothing from {}; {effect}\n",
                 name(f.from),
