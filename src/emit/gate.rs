@@ -191,23 +191,28 @@ fn host_env(stack: &Stack, target: &Component) -> EnvVar {
     match &target.external_host {
         Some(h) => match &h.value {
             HostValue::Name(name) => plain("KOKUC_HOST", name),
-            HostValue::Secret(s) => EnvVar {
-                name: "KOKUC_HOST".to_string(),
-                value_from: Some(EnvVarSource {
-                    secret_key_ref: Some(SecretKeySelector {
-                        name: s.name.clone(),
-                        key: s.key.clone(),
-                        optional: None,
-                    }),
-                    ..EnvVarSource::default()
-                }),
-                ..EnvVar::default()
-            },
+            HostValue::Secret(s) => secret_env("KOKUC_HOST", s),
         },
         None => plain(
             "KOKUC_HOST",
             &format!("{}.{}.svc.{}", target.name, stack.namespace.value, stack.cluster_domain),
         ),
+    }
+}
+
+/// An env variable read from a key of a Secret.
+pub fn secret_env(name: &str, secret: &crate::model::SecretRef) -> EnvVar {
+    EnvVar {
+        name: name.to_string(),
+        value_from: Some(EnvVarSource {
+            secret_key_ref: Some(SecretKeySelector {
+                name: secret.name.clone(),
+                key: secret.key.clone(),
+                optional: None,
+            }),
+            ..EnvVarSource::default()
+        }),
+        ..EnvVar::default()
     }
 }
 

@@ -2,12 +2,10 @@
 //! attribute set. Paths are relative to the importing file; each file is
 //! evaluated once per compilation, and a cycle is reported with its chain.
 
-use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
 
 use super::loader::LoadError;
-use super::scope::{Slot, SlotState};
 use super::value::{Attrs, Field, Value, ValueKind};
 use super::{Evaluator, Failed, ModuleState, R};
 use crate::diagnostics::{Code, Diagnostic};
@@ -119,37 +117,12 @@ impl Evaluator<'_> {
     }
 
     fn module_value(&mut self, file: FileId, items: &[Item], import_span: Span) -> R<Value> {
-        let mut slots: Vec<Slot> = Vec::new();
-        let mut seen: HashMap<Rc<str>, Span> = HashMap::new();
         let target = self.scopes.next_frame_id();
         let mut failed = false;
+        let mut lets = Vec::new();
         for item in items {
             match item {
-                Item::Let(l) => {
-                    if let Some(&first) = seen.get(&l.name.text) {
-                        self.report(
-                            Diagnostic::error(
-                                Code::K0207,
-                                format!("`{}` is bound twice", l.name.text),
-                                l.name.span,
-                                "second binding",
-                            )
-                            .with_label(first, "first binding")
-                            .with_help("rename or remove one of them"),
-                        );
-                        failed = true;
-                        continue;
-                    }
-                    seen.insert(l.name.text.clone(), l.name.span);
-                    slots.push(Slot {
-                        name: l.name.text.clone(),
-                        span: l.name.span,
-                        state: SlotState::Pending {
-                            expr: l.value.clone(),
-                            frame: target,
-                        },
-                    });
-                }
+                Item::Let(l) => lets.push(l),
                 other => {
                     let what = match other {
                         Item::Stack(_) => "a `stack`",
@@ -170,6 +143,9 @@ impl Evaluator<'_> {
                 }
             }
         }
+        let errors_before = self.diagnostics.error_count();
+        let slots = super::let_slots(&lets, target, &mut self.diagnostics);
+        failed |= self.diagnostics.error_count() > errors_before;
         if failed {
             return Err(Failed);
         }
