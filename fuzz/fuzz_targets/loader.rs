@@ -9,7 +9,7 @@ use kokuc::eval::loader::{decode, LoadError, Loader};
 
 pub const ROOT: &str = "input.koku";
 
-const LIBRARIES: [(&str, &str); 2] = [
+pub const LIBRARIES: [(&str, &str); 2] = [
     ("lib/koku.koku", include_str!("../../stacks/lib/koku.koku")),
     ("lib/trino.koku", include_str!("../../stacks/lib/trino.koku")),
 ];

@@ -96,6 +96,19 @@ impl Loader for BufferLoader<'_> {
             None => FsLoader.load(path),
         }
     }
+
+    // Not the trait's default (read whole, then compare): an import of
+    // `/dev/zero` or of a huge file would fill the memory before the limit is
+    // checked. Files on disk are read up to the limit, as `kokuc check` does.
+    fn load_limited(&self, path: &Path, max_bytes: usize) -> Result<String, LoadError> {
+        match self.docs.get(path) {
+            Some(doc) if doc.text().len() > max_bytes => Err(LoadError::TooLarge {
+                size: u64::try_from(doc.text().len()).ok(),
+            }),
+            Some(doc) => Ok(doc.text().to_string()),
+            None => FsLoader.load_limited(path, max_bytes),
+        }
+    }
 }
 
 // `Document` holds only plain data; the loader is shared with the compiler thread.

@@ -23,8 +23,19 @@ pub enum Symbol {
     Import(PathBuf),
 }
 
-fn is_name_char(c: char) -> bool {
+pub(super) fn is_name_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_' || c == '-'
+}
+
+/// Where the run of characters at the end of `text` that all satisfy `inside`
+/// starts: just past the last character that does not (0 if none). Past that
+/// character, not one byte past its start: it may take several bytes (`é`, a
+/// BOM), and slicing there would split it.
+pub(super) fn run_start(text: &str, inside: impl Fn(char) -> bool) -> usize {
+    text.char_indices()
+        .rev()
+        .find(|&(_, c)| !inside(c))
+        .map_or(0, |(i, c)| i + c.len_utf8())
 }
 
 /// The byte range of the run of name characters (and dots) around `offset`.
@@ -34,7 +45,7 @@ fn word_at(text: &str, offset: usize) -> Option<Range<usize>> {
         return None;
     }
     let is_word = |c: char| is_name_char(c) || c == '.';
-    let start = text[..offset].rfind(|c: char| !is_word(c)).map_or(0, |i| i + 1);
+    let start = run_start(&text[..offset], is_word);
     let end = text[offset..]
         .find(|c: char| !is_word(c))
         .map_or(text.len(), |i| offset + i);
@@ -61,7 +72,7 @@ fn in_comment(text: &str, offset: usize) -> bool {
 /// The previous word before `start` (skipping spaces), e.g. `extends`.
 fn previous_word(text: &str, start: usize) -> &str {
     let before = text[..start].trim_end();
-    let from = before.rfind(|c: char| !is_name_char(c)).map_or(0, |i| i + 1);
+    let from = run_start(before, is_name_char);
     &before[from..]
 }
 
@@ -138,5 +149,14 @@ mod tests {
         assert!(!in_comment(text, 12));
         assert!(!in_comment("s = \"#\"; x", 10));
         assert_eq!(previous_word("profile p extends q", 18), "extends");
+    }
+
+    #[test]
+    fn words_after_multi_byte_characters() {
+        // The character before the word takes several bytes: the word starts after it.
+        assert_eq!(word_at("\u{feff}stack", 3), Some(3..8));
+        assert_eq!(word_at("\"naïve\"", 5), Some(5..7));
+        assert_eq!(previous_word("é extends q", 11), "extends");
+        assert_eq!(previous_word("éx q", 4), "x");
     }
 }

@@ -174,3 +174,69 @@ fn profiles_are_checked_when_idle() {
     assert!(found.iter().any(|c| c.starts_with("K0202 [profile p]")), "{found:?}");
     assert!(!server.has_pending());
 }
+
+/// An import of a file that never ends (a device) or of a huge file is refused
+/// at the size limit, as by `kokuc check`: the buffers' loader reads files on
+/// disk up to the limit, never whole.
+#[cfg(target_os = "linux")]
+#[test]
+fn imports_from_disk_stop_at_the_size_limit() {
+    let settings = Settings {
+        limits: crate::limits::Limits {
+            max_file_bytes: 1 << 16,
+            ..crate::limits::Limits::default()
+        },
+        ..Settings::default()
+    };
+    let mut server = Server::new(settings, Some("/nonexistent-kokuc-test".into()));
+    let out = open(
+        &mut server,
+        "file:///nonexistent-kokuc-test/s.koku",
+        "let zero = import \"/dev/zero\";\nstack s { namespace = \"n\"; }\n",
+    );
+    let messages: Vec<String> = out
+        .iter()
+        .filter_map(|m| match m {
+            Message::Notification(n) => n.params["diagnostics"].as_array().cloned(),
+            _ => None,
+        })
+        .flatten()
+        .map(|d| d["message"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("more than the limit of 65536 bytes")),
+        "{messages:?}"
+    );
+}
+
+/// Requests with the cursor just after a character of several bytes (the word
+/// around the cursor starts after it, not one byte into it).
+#[test]
+fn requests_after_multi_byte_characters() {
+    let mut server = Server::new(Settings::default(), Some("/nonexistent-kokuc-test".into()));
+    let uri = "file:///nonexistent-kokuc-test/s.koku";
+    open(
+        &mut server,
+        uri,
+        "\u{feff}stack s { namespace = \"s\"; }\nlet s = \"café\";\nlet t = éx;\n",
+    );
+    let mut id = 0;
+    // Past the BOM, after the `é` of the string, and on the `x` after an `é`.
+    for (line, character) in [(0, 0), (0, 1), (1, 13), (2, 9), (2, 10)] {
+        let at = json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
+        for method in [
+            "textDocument/hover",
+            "textDocument/definition",
+            "textDocument/completion",
+        ] {
+            id += 1;
+            request(&mut server, id, method, at.clone());
+        }
+        id += 1;
+        let mut refs = at.clone();
+        refs["context"] = json!({ "includeDeclaration": true });
+        request(&mut server, id, "textDocument/references", refs);
+    }
+}

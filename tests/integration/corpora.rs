@@ -1,5 +1,5 @@
-//! Replays the fuzz targets' checks (`kokuc::fuzz`) over every `.koku` file in
-//! the repository: the stacks, the fixtures and the hostile corpus, which also
+//! Replays the fuzz targets' checks (`kokuc::fuzz`: parse, compile, build,
+//! fmt, lsp) over every `.koku` file in the repository: the stacks, the fixtures and the hostile corpus, which also
 //! holds the inputs that once crashed a fuzz target (`tests/hostile/regressions/`).
 //! And guards the hostile corpus itself: enough cases, each with its snapshot.
 
@@ -50,6 +50,11 @@ fn every_repository_input_passes_the_fuzz_checks() {
         };
         kokuc::fuzz::check_compile(&loader, name, &limits);
         kokuc::fuzz::check_build(&loader, name, &limits);
+        kokuc::fuzz::check_fmt(&bytes);
+        // The editor session at the file's real place: its imports resolve on
+        // disk, and a library is analysed through the stacks beside it.
+        let absolute = path.canonicalize().expect("an absolute path");
+        kokuc::fuzz::check_lsp(&bytes, &absolute, &[]);
     }
 }
 

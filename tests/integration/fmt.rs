@@ -1,65 +1,21 @@
-//! Formatter properties: idempotent, meaning-preserving (same span-free AST)
-//! and comment-preserving, over every .koku file in the repository and over
-//! generated stacks with random layout and comments (proptest); and the
-//! `kokuc fmt` command line.
+//! Formatter properties (`kokuc::fuzz::fmt_properties`): idempotent,
+//! meaning-preserving (same span-free AST) and comment-preserving, over every
+//! .koku file in the repository and over generated stacks with random layout
+//! and comments (proptest); and the `kokuc fmt` command line.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use kokuc::limits::Limits;
 use kokuc::source::FileId;
-use kokuc::syntax::canon::canonical;
 use kokuc::syntax::parser::parse_pairs;
-use kokuc::syntax::Rule;
 use proptest::prelude::*;
 
-fn comments(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut stack: Vec<_> = parse_pairs(text).expect("parses").collect();
-    while let Some(p) = stack.pop() {
-        if p.as_rule() == Rule::COMMENT {
-            out.push(p.as_str().trim_end().to_string());
-        }
-        stack.extend(p.into_inner());
-    }
-    out.sort();
-    out
-}
-
-/// Checks the three properties; returns the formatted text.
+/// Checks the formatter's properties (`kokuc::fuzz::fmt_properties`, which the
+/// `fmt` fuzz target checks too); returns the formatted text.
 fn check_properties(text: &str) -> Result<String, String> {
-    let limits = Limits::default();
     let once = kokuc::fmt::format(FileId(0), text).map_err(|d| format!("format failed: {}", d.message))?;
-    let twice = kokuc::fmt::format(FileId(0), &once).map_err(|d| format!("output does not parse: {}", d.message))?;
-    if once != twice {
-        return Err(format!("not idempotent:\n--- once\n{once}--- twice\n{twice}"));
-    }
-    match (
-        kokuc::syntax::parse(FileId(0), text, &limits),
-        kokuc::syntax::parse(FileId(0), &once, &limits),
-    ) {
-        (Ok(before), Ok(after)) => {
-            if canonical(&before) != canonical(&after) {
-                return Err(format!(
-                    "meaning changed:\n{}\n{}",
-                    canonical(&before),
-                    canonical(&after)
-                ));
-            }
-        }
-        (Err(_), Err(_)) => {} // e.g. an unknown unit: both fail the same way, formatting kept the token
-        _ => return Err("the formatted file parses differently".to_string()),
-    }
-    if comments(text) != comments(&once) {
-        return Err(format!(
-            "comments changed:\n{:?}\n{:?}",
-            comments(text),
-            comments(&once)
-        ));
-    }
-    if once.lines().any(|l| l.ends_with(' ')) {
-        return Err("trailing spaces".to_string());
-    }
+    kokuc::fuzz::fmt_properties(text, &once)?;
     Ok(once)
 }
 

@@ -17,6 +17,7 @@ use crate::eval::lower::{
 };
 use crate::lsp::analysis::Analysis;
 use crate::lsp::server::Server;
+use crate::lsp::symbol::{is_name_char, run_start};
 
 pub fn completion(server: &Server, params: CompletionParams) -> Option<CompletionResponse> {
     let at = at(server, &params.text_document_position)?;
@@ -169,16 +170,9 @@ fn items(before: &str, text: &str, analysis: Option<&Analysis>) -> Vec<Completio
         return Vec::new();
     };
     // The partial word being typed, and what precedes it.
-    let word_start = before
-        .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-        .map_or(0, |i| i + 1);
+    let word_start = run_start(before, is_name_char);
     let head = before[..word_start].trim_end();
-    let previous_word = {
-        let from = head
-            .rfind(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-            .map_or(0, |i| i + 1);
-        &head[from..]
-    };
+    let previous_word = &head[run_start(head, is_name_char)..];
     let key_position = head.is_empty() || head.ends_with(['{', ';', '}']);
     let place = place(&frames);
     let components = || component_names(text, analysis);
