@@ -26,6 +26,7 @@ BIN = TARGET / "release"
 KOKUC = BIN / "kokuc"
 GEN = BIN / "examples" / "gen_stack"
 FLOOR = BIN / "examples" / "floor"
+PEST_TOKENS = BIN / "examples" / "pest_tokens"
 RUNS = int(os.environ.get("RUNS", "5"))
 TIME = "/usr/bin/time"
 DOC = ROOT / "docs" / "performance.md"
@@ -147,6 +148,7 @@ def main():
             r[("build", n)] = measure(f"kokuc build tree-{n}", [str(KOKUC), "build", stack], out)
             r[("build", n)]["bytes"] = os.path.getsize(out)
             r[("check", n)] = measure(f"kokuc check tree-{n}", [str(KOKUC), "check", stack])
+            r[("tokens", n)] = measure(f"pest_tokens tree-{n}", [str(PEST_TOKENS), stack])
         r["dense"] = measure("kokuc build dense-10000", [str(KOKUC), "build", str(work / "dense-10000.koku")], out)
         r["errors"] = measure("kokuc check errors-10000 (1000)", [str(KOKUC), "check", str(work / "errors-10000.koku")],
                               expect=1)
@@ -223,17 +225,21 @@ def write_doc(r, recheck, sizes, m, load_before, load_after):
         f"- `kokuc build -o DIR` of the 10k tree (10,001 files, each synced to disk): {ms(r['dir']['median'])}, "
         f"{mib(r['dir']['peak'])}.",
         f"- `kokuc check` of the 10k stack with 1,000 errors (all reported): {ms(r['errors']['median'])}.",
+        "- The pest floor: a pest grammar that only splits the file into tokens (`examples/pest_tokens.rs`), the "
+        "least any pest parser of `.koku` does before `kokuc check` can start: "
+        + ", ".join(f"{ms(r[('tokens', n)]['median'])} at {n:,}" for n in sizes) + ".",
         f"- seed stack `kokuc build stacks/koku.koku`: {ms(r['seed']['median'])}, {mib(r['seed']['peak'])}.",
         f"- re-check after a one-character edit of a 1,000-component file (`kokuc::compile`, criterion median): "
         f"{ms(recheck)}.",
         "",
-        "Commands (in a temporary directory; `gen_stack` and `floor` are the examples of this repository):",
+        "Commands (in a temporary directory; `gen_stack`, `floor` and `pest_tokens` are the examples of this repository):",
         "",
         "```text",
         "gen_stack N > tree-N.koku              # N = 1000, 10000, 100000",
         "gen_stack 10000 --dense > dense-10000.koku",
         "gen_stack 10000 --errors 1000 > errors-10000.koku",
         "floor N > out.yaml",
+        "pest_tokens tree-N.koku",
         "kokuc build tree-N.koku > out.yaml",
         "kokuc check tree-N.koku > /dev/null",
         "kokuc build tree-10000.koku -o out",

@@ -12,5 +12,5 @@
 # `bench:end` markers) with the figures, the machine and the commands.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --release --locked --bin kokuc --example gen_stack --example floor
+cargo build --release --locked --bin kokuc --example gen_stack --example floor --example pest_tokens
 exec python3 scripts/bench.py "$@"
