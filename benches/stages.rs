@@ -94,7 +94,7 @@ fn stages(c: &mut Criterion) {
                     let r = s.add(PATH, PATH, p.text.as_str());
                     (s, r)
                 },
-                |(mut s, r)| eval::evaluate(&mut s, &loader, r, &ast, None, &limits),
+                |(mut s, r)| eval::evaluate(&mut s, &loader, r, &ast, None, &limits, None),
                 BatchSize::LargeInput,
             )
         });
@@ -159,22 +159,35 @@ fn stages(c: &mut Criterion) {
 }
 
 /// What a language server does on a keystroke: compile the file again after a
-/// one-character edit (here `replicas = 2` becomes `3` in one component).
+/// one-character edit (here `replicas = 2` becomes `3` in one component, and
+/// back on the next iteration), with the parse cache the server keeps
+/// (`1000`), and without it (`1000-uncached`: the whole file through pest).
 fn recheck(c: &mut Criterion) {
     let text = stack::generate(stack::Shape::tree(1_000));
     let at = text.find("replicas = 2;").expect("a replicas field") + "replicas = ".len();
     let mut edited = text.clone();
     edited.replace_range(at..at + 1, "3");
-    let mut g = group(c, "recheck");
-    g.bench_function(BenchmarkId::from_parameter(1_000), |b| {
+    let loaders = [&text, &edited].map(|t| {
         let mut loader = MemoryLoader::new(None);
-        loader.insert(PATH, edited.clone());
-        b.iter(|| {
-            let compilation = kokuc::compile(&loader, Path::new(PATH), &Options::default());
-            assert!(!compilation.has_errors());
-            compilation
-        })
+        loader.insert(PATH, t.clone());
+        loader
     });
+    let mut g = group(c, "recheck");
+    let cached = Options {
+        parse_cache: Some(std::sync::Arc::default()),
+        ..Options::default()
+    };
+    for (id, options) in [("1000", cached), ("1000-uncached", Options::default())] {
+        let mut keystroke = 0;
+        g.bench_function(BenchmarkId::from_parameter(id), |b| {
+            b.iter(|| {
+                keystroke += 1;
+                let compilation = kokuc::compile(&loaders[keystroke % 2], Path::new(PATH), &options);
+                assert!(!compilation.has_errors());
+                compilation
+            })
+        });
+    }
     g.finish();
 }
 

@@ -31,6 +31,7 @@ pub mod syntax;
 pub mod workspace;
 
 use std::path::Path;
+use std::sync::Arc;
 
 use diagnostics::{Code, Diagnostic, Diagnostics};
 use eval::{LoadError, Loader, SourceFacts};
@@ -46,6 +47,9 @@ pub struct Options {
     pub limits: Limits,
     /// GitOps ordering annotations on the manifests.
     pub annotate: emit::Annotate,
+    /// Items parsed by earlier compilations, reused where the text has not
+    /// changed (the language server, several profiles of one stack).
+    pub parse_cache: Option<Arc<syntax::ParseCache>>,
 }
 
 /// The outcome of compiling one stack under one profile.
@@ -142,7 +146,11 @@ fn compile_inner(loader: &dyn Loader, path: &Path, options: &Options) -> Compila
     };
     let root = sources.add(name, path, text);
     let text = sources.get(root).text.clone();
-    let file = match syntax::parse(root, &text, &options.limits) {
+    let parsed = match &options.parse_cache {
+        Some(cache) => syntax::parse_cached(root, &path.display().to_string(), &text, &options.limits, cache),
+        None => syntax::parse(root, &text, &options.limits),
+    };
+    let file = match parsed {
         Ok(file) => file,
         Err(errors) => {
             let mut c = empty(sources, errors);
@@ -157,6 +165,7 @@ fn compile_inner(loader: &dyn Loader, path: &Path, options: &Options) -> Compila
         &file,
         options.profile.as_deref(),
         &options.limits,
+        options.parse_cache.as_deref(),
     );
     diagnostics.extend(evaluation.diagnostics);
     let Some(stack) = evaluation.stack else {

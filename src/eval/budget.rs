@@ -10,7 +10,7 @@
 //! every 16 bytes of string built one, so that the default budget also bounds
 //! memory to a few hundred megabytes.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::value::{TextPart, Value};
 use super::{Evaluator, Failed, R};
@@ -121,7 +121,7 @@ impl Evaluator<'_> {
 
     /// K0209 for a call that would nest more than `max_call_depth` calls deep,
     /// naming the repeating chain of calls when there is one (`f -> g -> f`).
-    pub(crate) fn call_depth_exceeded(&mut self, callee: &Rc<str>, call_span: Span, defined: Span) -> Failed {
+    pub(crate) fn call_depth_exceeded(&mut self, callee: &Arc<str>, call_span: Span, defined: Span) -> Failed {
         let names: Vec<&str> = self.calls.iter().map(|(n, _)| &**n).collect();
         let period = repeating_period(&names);
         let mut d = Diagnostic::error(

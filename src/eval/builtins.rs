@@ -1,6 +1,7 @@
 //! Built-in functions: `secret`, `toString`, `map`, `concat`.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::value::*;
 use super::{Evaluator, R};
@@ -57,7 +58,7 @@ impl Evaluator<'_> {
         }
     }
 
-    fn plain_string_arg(&mut self, v: &Value, what: &str) -> R<Rc<str>> {
+    fn plain_string_arg(&mut self, v: &Value, what: &str) -> R<Arc<str>> {
         match &v.kind {
             ValueKind::Str(s) if !s.is_empty() => Ok(s.clone()),
             ValueKind::Str(_) => Err(self.fail(

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::scope::{FrameId, Slot, SlotId, SlotState};
 use super::value::*;
@@ -13,7 +14,7 @@ use crate::source::Span;
 use crate::syntax::ast::{BinaryOp, Binding, Expr, ExprKind, Name, Pattern, StrPart, UnaryOp};
 
 /// A `let` binding: name, where it is written, its expression.
-type LetBinding = (Rc<str>, Span, Rc<Expr>);
+type LetBinding = (Arc<str>, Span, Arc<Expr>);
 
 /// How deep evaluation may recurse (lazy `let`s forcing each other, calls inside
 /// nested expressions) before it is reported. Deterministic; the stack guard in
@@ -104,7 +105,7 @@ impl Evaluator<'_> {
 
     fn let_slots(&mut self, bindings: &[Binding]) -> R<Vec<LetBinding>> {
         let mut out: Vec<LetBinding> = Vec::with_capacity(bindings.len());
-        let mut seen: HashMap<Rc<str>, Span> = HashMap::with_capacity(bindings.len());
+        let mut seen: HashMap<Arc<str>, Span> = HashMap::with_capacity(bindings.len());
         let mut failed = false;
         for b in bindings {
             if b.path.len() != 1 {
@@ -155,7 +156,7 @@ impl Evaluator<'_> {
             self.record_reference(name);
             return Ok(Value::new(ValueKind::Component(name.text.clone()), name.span));
         }
-        let mut candidates: Vec<Rc<str>> = self.scopes.visible_names(frame);
+        let mut candidates: Vec<Arc<str>> = self.scopes.visible_names(frame);
         candidates.extend(self.component_names.iter().cloned());
         // Did-you-mean compares against every visible name: pay for it.
         self.charge(u64::try_from(candidates.len()).unwrap_or(u64::MAX), name.span)?;
@@ -409,7 +410,7 @@ impl Evaluator<'_> {
     }
 
     fn call_closure(&mut self, closure: &Closure, arg: Value, call_span: Span) -> R<Value> {
-        let label: Rc<str> = closure.name.clone().unwrap_or_else(|| Rc::from("<function>"));
+        let label: Arc<str> = closure.name.clone().unwrap_or_else(|| Arc::from("<function>"));
         if self.calls.len() >= self.limits.max_call_depth {
             return Err(self.call_depth_exceeded(&label, call_span, closure.function.span));
         }
@@ -508,7 +509,7 @@ impl Evaluator<'_> {
         self.enter_call(label, call_span, &function.body, frame)
     }
 
-    fn enter_call(&mut self, label: Rc<str>, call_span: Span, body: &Expr, frame: FrameId) -> R<Value> {
+    fn enter_call(&mut self, label: Arc<str>, call_span: Span, body: &Expr, frame: FrameId) -> R<Value> {
         self.calls.push((label, call_span));
         let result = self.eval(body, frame);
         self.calls.pop();
@@ -714,12 +715,12 @@ impl Evaluator<'_> {
     fn string(&mut self, parts: &[StrPart], frame: FrameId, span: Span) -> R<Value> {
         if let [StrPart::Literal(s)] = parts {
             self.check_string_len(s.len(), span)?;
-            return Ok(Value::new(ValueKind::Str(Rc::from(s.as_str())), span));
+            return Ok(Value::new(ValueKind::Str(Arc::from(s.as_str())), span));
         }
         let mut out: Vec<TextPart> = Vec::new();
         for part in parts {
             match part {
-                StrPart::Literal(s) => out.push(TextPart::Literal(Rc::from(s.as_str()))),
+                StrPart::Literal(s) => out.push(TextPart::Literal(Arc::from(s.as_str()))),
                 StrPart::Interpolation(e) => {
                     let v = self.eval(e, frame)?;
                     self.append_text(&mut out, &v)?;
@@ -734,11 +735,11 @@ impl Evaluator<'_> {
         match &v.kind {
             ValueKind::Str(s) => out.push(TextPart::Literal(s.clone())),
             ValueKind::Text(parts) => out.extend(parts.iter().cloned()),
-            ValueKind::Number(q) => out.push(TextPart::Literal(Rc::from(match q.dim {
+            ValueKind::Number(q) => out.push(TextPart::Literal(Arc::from(match q.dim {
                 Dim::Seconds => q.whole_seconds().map_or_else(|| q.human(), |s| s.to_string()),
                 _ => q.to_k8s_string(),
             }))),
-            ValueKind::Bool(b) => out.push(TextPart::Literal(Rc::from(if *b { "true" } else { "false" }))),
+            ValueKind::Bool(b) => out.push(TextPart::Literal(Arc::from(if *b { "true" } else { "false" }))),
             ValueKind::Address(a) => out.push(TextPart::Address((**a).clone())),
             ValueKind::Component(name) => {
                 return Err(self.fail(
@@ -902,7 +903,7 @@ pub(crate) fn text_value(parts: Vec<TextPart>, span: Span) -> Value {
                 s.push_str(l);
             }
         }
-        return Value::new(ValueKind::Str(Rc::from(s)), span);
+        return Value::new(ValueKind::Str(Arc::from(s)), span);
     }
     Value::new(ValueKind::Text(Rc::from(parts)), span)
 }
@@ -919,9 +920,9 @@ pub(crate) fn list_or_none(items: impl Iterator<Item = String>) -> String {
 /// Bindings of one attribute set, with dotted paths grouped into nested sets.
 #[derive(Default)]
 struct AttrTree<'a> {
-    entries: Vec<(Rc<str>, Span, AttrNode<'a>)>,
+    entries: Vec<(Arc<str>, Span, AttrNode<'a>)>,
     /// Position of each name in `entries`: a set of n fields is built in O(n).
-    index: HashMap<Rc<str>, usize>,
+    index: HashMap<Arc<str>, usize>,
 }
 
 enum AttrNode<'a> {

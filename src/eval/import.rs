@@ -4,6 +4,7 @@
 
 use std::path::{Component, Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 use super::loader::LoadError;
 use super::value::{Attrs, Field, Value, ValueKind};
@@ -104,7 +105,14 @@ impl Evaluator<'_> {
         let name = display_name(self.sources.get(import.span.file).name.as_str(), &import.path);
         let file_id = self.sources.add(name, path, text);
         let file_text = self.sources.get(file_id).text.clone();
-        let ast = match crate::syntax::parse(file_id, &file_text, self.limits) {
+        let parsed = match self.parse_cache {
+            Some(cache) => {
+                let key = path.display().to_string();
+                crate::syntax::parse_cached(file_id, &key, &file_text, self.limits, cache)
+            }
+            None => crate::syntax::parse(file_id, &file_text, self.limits),
+        };
+        let ast = match parsed {
             Ok(ast) => ast,
             Err(diagnostics) => {
                 for d in diagnostics {
@@ -152,7 +160,7 @@ impl Evaluator<'_> {
         let frame = self.scopes.new_frame(Some(self.builtins_frame), slots);
         let _ = file;
         let mut fields = Vec::new();
-        let names: Vec<(Rc<str>, Span)> = items
+        let names: Vec<(Arc<str>, Span)> = items
             .iter()
             .filter_map(|i| match i {
                 Item::Let(l) => Some((l.name.text.clone(), l.name.span)),

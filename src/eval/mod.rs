@@ -18,12 +18,14 @@ pub mod value;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
 use crate::limits::Limits;
 use crate::model;
 use crate::source::{FileId, SourceMap, Span};
 use crate::syntax::ast::{self, Name};
+use crate::syntax::ParseCache;
 
 pub use loader::{FsLoader, LoadError, Loader, MemoryLoader};
 use scope::{FrameId, Scopes, Slot, SlotState};
@@ -59,20 +61,22 @@ pub struct SourceFacts {
 pub struct Evaluator<'a> {
     pub(crate) loader: &'a dyn Loader,
     pub(crate) limits: &'a Limits,
+    /// Items parsed by earlier compilations, for imported files (see `syntax::ParseCache`).
+    pub(crate) parse_cache: Option<&'a ParseCache>,
     pub(crate) sources: &'a mut SourceMap,
     pub(crate) diagnostics: Diagnostics,
     pub(crate) scopes: Scopes,
     /// Names that resolve to components when no variable shadows them.
-    pub(crate) component_names: HashSet<Rc<str>>,
-    pub(crate) references: Vec<(Rc<str>, Span)>,
+    pub(crate) component_names: HashSet<Arc<str>>,
+    pub(crate) references: Vec<(Arc<str>, Span)>,
     pub(crate) modules: HashMap<PathBuf, ModuleState>,
     pub(crate) import_chain: Vec<(PathBuf, Span)>,
     pub(crate) builtins_frame: FrameId,
     pub(crate) depth: usize,
     /// Function calls in progress, for recursion diagnostics.
-    pub(crate) calls: Vec<(Rc<str>, Span)>,
+    pub(crate) calls: Vec<(Arc<str>, Span)>,
     /// Lazy bindings being computed, for recursion diagnostics.
-    pub(crate) forcing: Vec<(Rc<str>, Span)>,
+    pub(crate) forcing: Vec<(Arc<str>, Span)>,
     /// Evaluation steps spent so far (see `budget`).
     pub(crate) steps: u64,
     /// The step budget ran out (reported once; every later evaluation fails).
@@ -82,12 +86,17 @@ pub struct Evaluator<'a> {
 }
 
 impl<'a> Evaluator<'a> {
-    fn new(loader: &'a dyn Loader, limits: &'a Limits, sources: &'a mut SourceMap) -> Evaluator<'a> {
+    fn new(
+        loader: &'a dyn Loader,
+        limits: &'a Limits,
+        parse_cache: Option<&'a ParseCache>,
+        sources: &'a mut SourceMap,
+    ) -> Evaluator<'a> {
         let mut scopes = Scopes::default();
         let builtins = Builtin::ALL
             .iter()
             .map(|b| Slot {
-                name: Rc::from(b.name()),
+                name: Arc::from(b.name()),
                 span: Span::default(),
                 state: SlotState::Done(Value::new(
                     ValueKind::Builtin(Rc::new(BuiltinCall {
@@ -102,6 +111,7 @@ impl<'a> Evaluator<'a> {
         Evaluator {
             loader,
             limits,
+            parse_cache,
             sources,
             diagnostics: Diagnostics::new(),
             scopes,
@@ -178,6 +188,7 @@ pub fn evaluate(
     file: &ast::File,
     profile: Option<&str>,
     limits: &Limits,
+    parse_cache: Option<&ParseCache>,
 ) -> Evaluation {
     let mut early = Diagnostics::new();
     let selection = profile::select(file, profile, &mut early);
@@ -231,7 +242,8 @@ pub fn evaluate(
 
     let is_library = file.items.iter().all(|i| matches!(i, ast::Item::Let(_)));
     if is_library && !file.items.is_empty() {
-        return evaluate_library(sources, loader, root, file, limits, facts, early);
+        let ev = Evaluator::new(loader, limits, parse_cache, sources);
+        return evaluate_library(ev, root, file, facts, early);
     }
     let Some(stack_item) = selection.stack else {
         let span = file.items.first().map_or(Span::new(root, 0, 0), |i| {
@@ -270,7 +282,7 @@ pub fn evaluate(
     }
 
     let root_path = import::normalize(&sources.get(root).path);
-    let mut ev = Evaluator::new(loader, limits, sources);
+    let mut ev = Evaluator::new(loader, limits, parse_cache, sources);
     // Importing the stack file from one of its imports is a cycle, like any other.
     ev.modules.insert(root_path, ModuleState::Loading);
     ev.diagnostics.extend(early);
@@ -377,16 +389,13 @@ pub fn evaluate(
 /// A file of `let`s only: evaluate every binding (reporting its errors) and
 /// produce no stack. `kokuc check` accepts it; `kokuc build` has nothing to build.
 fn evaluate_library(
-    sources: &mut SourceMap,
-    loader: &dyn Loader,
+    mut ev: Evaluator<'_>,
     root: FileId,
     file: &ast::File,
-    limits: &Limits,
     mut facts: SourceFacts,
     early: Diagnostics,
 ) -> Evaluation {
-    let root_path = import::normalize(&sources.get(root).path);
-    let mut ev = Evaluator::new(loader, limits, sources);
+    let root_path = import::normalize(&ev.sources.get(root).path);
     ev.modules.insert(root_path, ModuleState::Loading);
     ev.diagnostics.extend(early);
     let lets: Vec<&ast::LetItem> = file

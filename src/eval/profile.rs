@@ -6,7 +6,7 @@
 //! declarations make up the selected variant; evaluation comes after.
 
 use std::collections::{BTreeMap, HashMap};
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::diagnostics::suggest;
 use crate::diagnostics::{Code, Diagnostic, Diagnostics};
@@ -19,21 +19,21 @@ pub struct ComponentDecl<'a> {
 }
 
 pub struct Removed {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub span: Span,
-    pub profile: Rc<str>,
+    pub profile: Arc<str>,
 }
 
 /// The declarations that make up one variant of the stack.
 pub struct Selection<'a> {
     pub stack: Option<&'a StackItem>,
-    pub stack_patches: Vec<Rc<Expr>>,
+    pub stack_patches: Vec<Arc<Expr>>,
     /// The file's `let`s, with those of the selected profiles replacing or adding
     /// bindings (Nix-overlay style: the whole stack sees the profile's value).
     pub lets: Vec<&'a LetItem>,
     /// (replaced binding, the profile's binding) name spans.
     pub replaced_lets: Vec<(Span, Span)>,
-    pub components: BTreeMap<Rc<str>, ComponentDecl<'a>>,
+    pub components: BTreeMap<Arc<str>, ComponentDecl<'a>>,
     pub removed: Vec<Removed>,
     pub profiles: Vec<&'a ProfileItem>,
     pub chain: Vec<&'a ProfileItem>,
@@ -194,7 +194,7 @@ fn apply<'a>(selection: &mut Selection<'a>, profile: &'a ProfileItem, diagnostic
     let mut own: HashMap<&str, &LetItem> = HashMap::new();
     // Where each name is bound in `selection.lets` (its first binding), so a
     // profile of n `let`s applies in O(n).
-    let mut position: HashMap<Rc<str>, usize> = HashMap::with_capacity(selection.lets.len());
+    let mut position: HashMap<Arc<str>, usize> = HashMap::with_capacity(selection.lets.len());
     for (i, l) in selection.lets.iter().enumerate() {
         position.entry(l.name.text.clone()).or_insert(i);
     }

@@ -5,7 +5,7 @@
 //! which matters for the language server that evaluates on every keystroke.
 
 use std::collections::HashMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::value::Value;
 use crate::source::Span;
@@ -21,7 +21,7 @@ pub struct SlotId(u32);
 #[derive(Debug)]
 pub enum SlotState {
     Pending {
-        expr: Rc<Expr>,
+        expr: Arc<Expr>,
         frame: FrameId,
     },
     /// Being evaluated: reaching it again is infinite recursion.
@@ -33,7 +33,7 @@ pub enum SlotState {
 
 #[derive(Debug)]
 pub struct Slot {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     /// Where the binding is written (for recursion chains and go-to-definition).
     pub span: Span,
     pub state: SlotState,
@@ -48,9 +48,9 @@ struct Frame {
 #[derive(Debug)]
 enum Vars {
     /// Few bindings (function parameters, small `let`s): linear search is fastest.
-    Small(Vec<(Rc<str>, SlotId)>),
+    Small(Vec<(Arc<str>, SlotId)>),
     /// Many bindings (top-level lets of a big file).
-    Map(HashMap<Rc<str>, SlotId>),
+    Map(HashMap<Arc<str>, SlotId>),
 }
 
 const SMALL: usize = 8;
@@ -101,7 +101,7 @@ impl Scopes {
     }
 
     /// Every name visible from a frame (for "did you mean").
-    pub fn visible_names(&self, mut frame: FrameId) -> Vec<Rc<str>> {
+    pub fn visible_names(&self, mut frame: FrameId) -> Vec<Arc<str>> {
         let mut names = Vec::new();
         loop {
             let f = &self.frames[frame.0 as usize];

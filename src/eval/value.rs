@@ -3,6 +3,7 @@
 //! or profile that produced it.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::quantity::Quantity;
 use crate::source::Span;
@@ -21,7 +22,7 @@ pub enum ValueKind {
     Null,
     Bool(bool),
     Number(Quantity),
-    Str(Rc<str>),
+    Str(Arc<str>),
     /// A string that contains component addresses, known only once every
     /// component is evaluated (`"jdbc://${koku-db.host}:5432"`).
     Text(Rc<[TextPart]>),
@@ -30,7 +31,7 @@ pub enum ValueKind {
     Function(Rc<Closure>),
     Builtin(Rc<BuiltinCall>),
     /// A component named by a bare identifier (`after = [ koku-db ]`).
-    Component(Rc<str>),
+    Component(Arc<str>),
     /// An identifier that is neither a variable nor a component. It is an error
     /// wherever it is used; carries the suggestion computed where it was written.
     Unknown(Rc<UnknownName>),
@@ -41,13 +42,13 @@ pub enum ValueKind {
 
 #[derive(Clone, Debug)]
 pub enum TextPart {
-    Literal(Rc<str>),
+    Literal(Arc<str>),
     Address(Address),
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Address {
-    pub component: Rc<str>,
+    pub component: Arc<str>,
     pub part: AddressPart,
     pub span: Span,
 }
@@ -56,19 +57,19 @@ pub struct Address {
 pub enum AddressPart {
     Host,
     /// `x.port` (first port) or `x.port.NAME`.
-    Port(Option<Rc<str>>),
+    Port(Option<Arc<str>>),
 }
 
 #[derive(Clone, Debug)]
 pub struct UnknownName {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub suggestion: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SecretValue {
-    pub name: Rc<str>,
-    pub key: Rc<str>,
+    pub name: Arc<str>,
+    pub key: Arc<str>,
 }
 
 /// Fields sorted by name.
@@ -79,7 +80,7 @@ pub struct Attrs {
 
 #[derive(Clone, Debug)]
 pub struct Field {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub key_span: Span,
     pub value: Value,
 }
@@ -99,10 +100,10 @@ impl Attrs {
 
 #[derive(Debug)]
 pub struct Closure {
-    pub function: Rc<Function>,
+    pub function: Arc<Function>,
     pub frame: FrameId,
     /// The name it was bound to, for call chains in recursion errors.
-    pub name: Option<Rc<str>>,
+    pub name: Option<Arc<str>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,11 +5,13 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::diagnostics::Diagnostic;
 use crate::eval::Loader;
 use crate::limits::Limits;
 use crate::source::{SourceMap, Span};
+use crate::syntax::ParseCache;
 use crate::{compile, Compilation, Options};
 
 use super::convert;
@@ -20,6 +22,10 @@ pub struct Settings {
     /// Check every profile, not only the base stack (like `check --all-profiles`).
     pub all_profiles: bool,
     pub limits: Limits,
+    /// Parsed items shared by every analysis made with these settings (and
+    /// their clones): a keystroke re-parses only the items it changed, and
+    /// each profile reuses the base's parse.
+    pub parse_cache: Arc<ParseCache>,
 }
 
 impl Default for Settings {
@@ -27,6 +33,7 @@ impl Default for Settings {
         Settings {
             all_profiles: true,
             limits: Limits::default(),
+            parse_cache: Arc::default(),
         }
     }
 }
@@ -74,6 +81,7 @@ pub fn analyze(loader: &dyn Loader, root: &Path, settings: &Settings) -> Analysi
     let options = Options {
         profile: None,
         limits: settings.limits.clone(),
+        parse_cache: Some(settings.parse_cache.clone()),
         ..Options::default()
     };
     let base = compile(loader, root, &options);
@@ -98,6 +106,7 @@ pub fn analyze(loader: &dyn Loader, root: &Path, settings: &Settings) -> Analysi
             let options = Options {
                 profile: Some(profile.clone()),
                 limits: settings.limits.clone(),
+                parse_cache: Some(settings.parse_cache.clone()),
                 ..Options::default()
             };
             let run = compile(loader, root, &options);

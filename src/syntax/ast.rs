@@ -3,7 +3,7 @@
 //! Sub-trees that the evaluator captures lazily (let values, function bodies,
 //! component bodies) are behind `Rc` so closures can share them without copying.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use crate::quantity::Quantity;
 use crate::source::Span;
@@ -11,7 +11,7 @@ use crate::source::Span;
 /// An identifier as written.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Name {
-    pub text: Rc<str>,
+    pub text: Arc<str>,
     pub span: Span,
 }
 
@@ -43,14 +43,14 @@ impl Item {
 #[derive(Clone, Debug)]
 pub struct LetItem {
     pub name: Name,
-    pub value: Rc<Expr>,
+    pub value: Arc<Expr>,
     pub span: Span,
 }
 
 #[derive(Clone, Debug)]
 pub struct StackItem {
     pub name: Name,
-    pub body: Rc<Expr>,
+    pub body: Arc<Expr>,
     pub span: Span,
 }
 
@@ -59,7 +59,7 @@ pub struct StackItem {
 #[derive(Clone, Debug)]
 pub struct ComponentItem {
     pub name: Name,
-    pub value: Rc<Expr>,
+    pub value: Arc<Expr>,
     pub braced: bool,
     pub span: Span,
 }
@@ -78,7 +78,7 @@ pub enum ProfileStatement {
     Add(ComponentItem),
     Override(ComponentItem),
     Remove { name: Name, span: Span },
-    Stack { body: Rc<Expr>, span: Span },
+    Stack { body: Arc<Expr>, span: Span },
 }
 
 #[derive(Clone, Debug)]
@@ -102,8 +102,8 @@ pub enum ExprKind {
     Unary(UnaryOp, Box<Expr>),
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
     If(Box<Expr>, Box<Expr>, Box<Expr>),
-    Let(Rc<[Binding]>, Box<Expr>),
-    Function(Rc<Function>),
+    Let(Arc<[Binding]>, Box<Expr>),
+    Function(Arc<Function>),
     Import(ImportPath),
 }
 
@@ -123,7 +123,7 @@ pub struct ImportPath {
 #[derive(Clone, Debug)]
 pub struct Binding {
     pub path: Vec<Name>,
-    pub value: Rc<Expr>,
+    pub value: Arc<Expr>,
     pub span: Span,
 }
 
@@ -145,7 +145,7 @@ pub enum Pattern {
 #[derive(Clone, Debug)]
 pub struct Param {
     pub name: Name,
-    pub default: Option<Rc<Expr>>,
+    pub default: Option<Arc<Expr>>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,26 +6,55 @@
 //! on a successful parse.
 
 pub mod ast;
+mod cache;
 pub mod canon;
 mod chunks;
 mod nesting;
 pub mod parser;
 mod pest_error;
+mod shift;
 
 use crate::diagnostics::Diagnostics;
 use crate::limits::Limits;
 use crate::source::{FileId, Span};
 
+pub use cache::ParseCache;
 pub use parser::Rule;
 
 /// Parses a file into its AST.
 pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Diagnostics> {
+    check_size(file, text, limits)?;
+    parse_checked(file, text, limits)
+}
+
+/// [`parse`], reusing the items of `cache` whose text has not changed since
+/// the last parse of the file known there as `key` (see [`ParseCache`]). The
+/// result is the same as [`parse`]'s, spans included.
+pub fn parse_cached(
+    file: FileId,
+    key: &str,
+    text: &str,
+    limits: &Limits,
+    cache: &ParseCache,
+) -> Result<ast::File, Diagnostics> {
+    check_size(file, text, limits)?;
+    match cache.parse(key, file, text, limits) {
+        Some(parsed) => Ok(parsed),
+        None => parse_checked(file, text, limits),
+    }
+}
+
+/// The file size limit, and bracket nesting bounded before pest's recursion starts (see `nesting`).
+fn check_size(file: FileId, text: &str, limits: &Limits) -> Result<(), Diagnostics> {
     if text.len() > limits.max_file_bytes {
         let size = u64::try_from(text.len()).ok();
         return Err(crate::file_too_large(Span::new(file, 0, 0), size, limits.max_file_bytes).into());
     }
-    // Bound pest's recursion before it starts (see `nesting`).
     nesting::check_brackets(file, text, limits.max_nesting)?;
+    Ok(())
+}
+
+fn parse_checked(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Diagnostics> {
     let pieces = chunks::split(text, chunks::TARGET);
     if pieces.len() > 1 {
         if let Some(result) = parser::build_pieces(file, text, &pieces, limits) {
@@ -79,7 +108,9 @@ static DETAILED_PARSES: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
 
 impl ErrorDetail {
     fn on() -> ErrorDetail {
-        let mut running = DETAILED_PARSES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut running = DETAILED_PARSES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *running += 1;
         pest::set_error_detail(true);
         ErrorDetail
@@ -88,7 +119,9 @@ impl ErrorDetail {
 
 impl Drop for ErrorDetail {
     fn drop(&mut self) {
-        let mut running = DETAILED_PARSES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut running = DETAILED_PARSES
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *running = running.saturating_sub(1);
         if *running == 0 {
             pest::set_error_detail(false);

@@ -1,7 +1,7 @@
 //! pest pairs → AST. One pass over the pairs; comments are skipped here (the
 //! formatter reads them from the same pairs).
 
-use std::rc::Rc;
+use std::sync::Arc;
 use std::sync::OnceLock;
 
 use pest::iterators::{Pair, Pairs};
@@ -58,16 +58,7 @@ pub(crate) fn build_pieces(
     let mut builder = Builder::new(file, limits);
     let mut items = Vec::new();
     for piece in pieces {
-        let pairs = parse_pairs(text.get(piece.clone())?).ok()?;
-        builder.offset = piece.start;
-        for pair in pairs.filter(|p| p.as_rule() == Rule::file) {
-            for item in pair.into_inner() {
-                match item.as_rule() {
-                    Rule::EOI | Rule::COMMENT => {}
-                    _ => items.push(builder.item(item)),
-                }
-            }
-        }
+        builder.piece(text, piece.clone(), &mut items)?;
     }
     let span = Span::new(file, 0, text.len());
     Some(if builder.diagnostics.has_errors() {
@@ -75,6 +66,21 @@ pub(crate) fn build_pieces(
     } else {
         Ok(File { items, span })
     })
+}
+
+/// The items of one piece of `text`, with their spans in the whole text;
+/// `None` when the piece does not parse on its own or has an error (the caller
+/// then parses the whole text, which reports it).
+pub(crate) fn build_piece(
+    file: FileId,
+    text: &str,
+    piece: std::ops::Range<usize>,
+    limits: &Limits,
+) -> Option<Vec<Item>> {
+    let mut builder = Builder::new(file, limits);
+    let mut items = Vec::new();
+    builder.piece(text, piece, &mut items)?;
+    (!builder.diagnostics.has_errors()).then_some(items)
 }
 
 fn pratt() -> &'static PrattParser<Rule> {
@@ -138,6 +144,21 @@ impl Builder {
         }
     }
 
+    /// Parses `text[piece]` on its own and appends its items; `None` when it does not parse.
+    fn piece(&mut self, text: &str, piece: std::ops::Range<usize>, items: &mut Vec<Item>) -> Option<()> {
+        let pairs = parse_pairs(text.get(piece.clone())?).ok()?;
+        self.offset = piece.start;
+        for pair in pairs.filter(|p| p.as_rule() == Rule::file) {
+            for item in pair.into_inner() {
+                match item.as_rule() {
+                    Rule::EOI | Rule::COMMENT => {}
+                    _ => items.push(self.item(item)),
+                }
+            }
+        }
+        Some(())
+    }
+
     fn span(&self, pair: &Pair<'_, Rule>) -> Span {
         let s = pair.as_span();
         Span::new(self.file, self.offset + s.start(), self.offset + s.end())
@@ -145,7 +166,7 @@ impl Builder {
 
     fn name(&self, pair: Pair<'_, Rule>) -> Name {
         Name {
-            text: Rc::from(pair.as_str()),
+            text: Arc::from(pair.as_str()),
             span: self.span(&pair),
         }
     }
@@ -168,7 +189,7 @@ impl Builder {
                 };
                 Item::Stack(StackItem {
                     name: self.name(name),
-                    body: Rc::new(self.attrset(body)),
+                    body: Arc::new(self.attrset(body)),
                     span,
                 })
             }
@@ -188,10 +209,10 @@ impl Builder {
         ));
         Item::Let(LetItem {
             name: Name {
-                text: Rc::from("_"),
+                text: Arc::from("_"),
                 span,
             },
-            value: Rc::new(self.placeholder(span)),
+            value: Arc::new(self.placeholder(span)),
             span,
         })
     }
@@ -202,15 +223,15 @@ impl Builder {
         match (it.next(), it.next()) {
             (Some(name), Some(value)) => LetItem {
                 name: self.name(name),
-                value: Rc::new(self.nested(value, 1)),
+                value: Arc::new(self.nested(value, 1)),
                 span,
             },
             _ => LetItem {
                 name: Name {
-                    text: Rc::from("_"),
+                    text: Arc::from("_"),
                     span,
                 },
-                value: Rc::new(self.placeholder(span)),
+                value: Arc::new(self.placeholder(span)),
                 span,
             },
         }
@@ -220,7 +241,7 @@ impl Builder {
         let span = self.span(&pair);
         let mut it = children(pair);
         let name = it.next().map(|p| self.name(p)).unwrap_or(Name {
-            text: Rc::from("_"),
+            text: Arc::from("_"),
             span,
         });
         let (value, braced) = match it.next() {
@@ -230,7 +251,7 @@ impl Builder {
         };
         ComponentItem {
             name,
-            value: Rc::new(value),
+            value: Arc::new(value),
             braced,
             span,
         }
@@ -261,7 +282,7 @@ impl Builder {
                     let span = self.span(&child);
                     if let Some(body) = children(child).next() {
                         statements.push(ProfileStatement::Stack {
-                            body: Rc::new(self.attrset(body)),
+                            body: Arc::new(self.attrset(body)),
                             span,
                         });
                     }
@@ -271,7 +292,7 @@ impl Builder {
         }
         ProfileItem {
             name: name.unwrap_or(Name {
-                text: Rc::from("_"),
+                text: Arc::from("_"),
                 span,
             }),
             extends,
@@ -336,7 +357,7 @@ impl Builder {
                 }
                 let body = body.unwrap_or_else(|| self.placeholder(span));
                 Expr {
-                    kind: ExprKind::Let(Rc::from(bindings), Box::new(body)),
+                    kind: ExprKind::Let(Arc::from(bindings), Box::new(body)),
                     span,
                 }
             }
@@ -364,7 +385,7 @@ impl Builder {
                 let pattern = self.pattern(pattern);
                 let body = self.nested(body, 1);
                 Expr {
-                    kind: ExprKind::Function(Rc::new(Function { pattern, body, span })),
+                    kind: ExprKind::Function(Arc::new(Function { pattern, body, span })),
                     span,
                 }
             }
@@ -385,7 +406,7 @@ impl Builder {
                     let mut it = children(child);
                     if let Some(name) = it.next() {
                         let name = self.name(name);
-                        let default = it.next().map(|d| Rc::new(self.nested(d, 1)));
+                        let default = it.next().map(|d| Arc::new(self.nested(d, 1)));
                         params.push(Param { name, default });
                     }
                 }
@@ -652,7 +673,7 @@ impl Builder {
             Rule::string => {
                 let span = self.span(&pair);
                 self.plain_string(pair).map(|text| Name {
-                    text: Rc::from(text),
+                    text: Arc::from(text),
                     span,
                 })
             }
@@ -692,7 +713,7 @@ impl Builder {
         };
         Binding {
             path,
-            value: Rc::new(value),
+            value: Arc::new(value),
             span,
         }
     }

@@ -17,6 +17,7 @@ pub fn build(ui: &Ui, args: &BuildArgs) -> u8 {
         profile: args.profile.clone(),
         limits: args.limits.to_limits(),
         annotate: AnnotateTool::mode(args.annotate),
+        parse_cache: None,
     };
     let Some(dir) = &args.output else {
         return to_stdout(ui, args, &options);

@@ -7,6 +7,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::{failed, unreadable};
 use crate::cli::args::{CheckArgs, DiagnosticFormat};
@@ -16,6 +17,7 @@ use crate::diagnostics::json::{github, Report};
 use crate::diagnostics::{Diagnostic, Diagnostics};
 use crate::eval::{FsLoader, Loader};
 use crate::source::SourceMap;
+use crate::syntax::ParseCache;
 use crate::{compile, Compilation, Options};
 
 pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
@@ -37,11 +39,14 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
             push_unique(&mut stacks, importer);
         }
     }
+    // Every profile parses the same files: each parses only what the last did not.
+    let parse_cache = Arc::new(ParseCache::new());
     for stack in &stacks {
         let limits = args.limits.to_limits();
         let base = Options {
             profile: args.profile.clone(),
             limits: limits.clone(),
+            parse_cache: Some(parse_cache.clone()),
             ..Options::default()
         };
         let compilation = compile(&FsLoader, stack, &base);
@@ -52,6 +57,7 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
                 let options = Options {
                     profile: Some(profile.clone()),
                     limits: limits.clone(),
+                    parse_cache: Some(parse_cache.clone()),
                     ..Options::default()
                 };
                 runs.push((Some(profile), compile(&FsLoader, stack, &options)));

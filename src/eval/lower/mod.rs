@@ -14,7 +14,7 @@ mod scalars;
 mod stack;
 
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::value::Value;
 use crate::diagnostics::{Diagnostic, Diagnostics};
@@ -24,7 +24,7 @@ use crate::syntax::ast::Name;
 use address::{address_entry, AddressEntry};
 
 pub(crate) struct ComponentValue {
-    pub name: Rc<str>,
+    pub name: Arc<str>,
     pub name_span: Span,
     pub span: Span,
     pub value: Value,
@@ -98,7 +98,7 @@ pub(crate) fn lower(input: LowerInput<'_>, diagnostics: &mut Diagnostics) -> Opt
         cluster_domain: String::new(),
         removed: &input.removed,
         removed_uses: BTreeMap::new(),
-        component: Rc::from(""),
+        component: Arc::from(""),
         component_span: Span::default(),
         component_decl: Span::default(),
         optional_targets: Vec::new(),
@@ -125,14 +125,14 @@ pub(crate) fn lower(input: LowerInput<'_>, diagnostics: &mut Diagnostics) -> Opt
 
 struct Lowerer<'a> {
     diagnostics: &'a mut Diagnostics,
-    book: BTreeMap<Rc<str>, AddressEntry>,
+    book: BTreeMap<Arc<str>, AddressEntry>,
     namespace: String,
     cluster_domain: String,
     removed: &'a [RemovedComponent],
     /// Removed component → (user, span of the use).
     removed_uses: BTreeMap<String, Vec<(String, Span)>>,
     /// The component being lowered.
-    component: Rc<str>,
+    component: Arc<str>,
     component_span: Span,
     /// The whole declaration of the component being lowered.
     component_decl: Span,
