@@ -108,10 +108,25 @@ pub(crate) fn split(text: &str, target: usize) -> Vec<Range<usize>> {
     ranges
 }
 
+/// Does some top-level item of `text` start with the keyword `stack`? A scan,
+/// not a parse: when the file parses, `true` means it declares a stack; when it
+/// does not, the answer means nothing.
+pub(crate) fn starts_stack_item(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    split(text, 1)
+        .into_iter()
+        .any(|piece| keyword_after(bytes, piece.start) == Some("stack"))
+}
+
 /// Does a top-level item (`let`, `stack`, `component` or `profile`) start at
 /// `at`, after whitespace and comments? Splitting only there avoids most wrong
 /// guesses, such as the `}` of `let a = { ... } // { ... };`.
-fn item_starts_after(bytes: &[u8], mut at: usize) -> bool {
+fn item_starts_after(bytes: &[u8], at: usize) -> bool {
+    keyword_after(bytes, at).is_some()
+}
+
+/// The item keyword that starts at `at`, after whitespace and comments.
+fn keyword_after(bytes: &[u8], mut at: usize) -> Option<&'static str> {
     loop {
         match bytes.get(at) {
             Some(b' ' | b'\t' | b'\n' | b'\r') => at += 1,
@@ -123,8 +138,8 @@ fn item_starts_after(bytes: &[u8], mut at: usize) -> bool {
             _ => break,
         }
     }
-    let rest = &bytes[at..];
-    ["let", "stack", "component", "profile"].iter().any(|k| {
+    let rest = bytes.get(at..)?;
+    ["let", "stack", "component", "profile"].into_iter().find(|k| {
         rest.starts_with(k.as_bytes())
             && !rest
                 .get(k.len())
@@ -135,6 +150,15 @@ fn item_starts_after(bytes: &[u8], mut at: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_a_stack_item_only_at_the_top_level() {
+        assert!(starts_stack_item("# lib\nlet a = 1;\nstack s { namespace = \"n\"; }\n"));
+        assert!(starts_stack_item("stack s { }"));
+        assert!(!starts_stack_item("let a = { stack = 1; };\nlet stacks = 2;\n"));
+        assert!(!starts_stack_item("let a = \"; stack s { }\";\n# stack s { }\n"));
+        assert!(!starts_stack_item("let stack-size = 1;"));
+    }
 
     fn pieces(text: &str, target: usize) -> Vec<&str> {
         split(text, target).into_iter().map(|r| &text[r]).collect()

@@ -21,6 +21,12 @@ use crate::source::{FileId, Span};
 pub use cache::ParseCache;
 pub use parser::Rule;
 
+/// A scan for a top-level `stack` item, without parsing: `true` means the file
+/// declares a stack or does not parse (see `chunks::starts_stack_item`).
+pub fn may_declare_stack(text: &str) -> bool {
+    chunks::starts_stack_item(text)
+}
+
 /// Parses a file into its AST.
 pub fn parse(file: FileId, text: &str, limits: &Limits) -> Result<ast::File, Diagnostics> {
     check_size(file, text, limits)?;

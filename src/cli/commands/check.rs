@@ -40,13 +40,14 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
         }
     }
     // Every profile parses the same files: each parses only what the last did not.
-    let parse_cache = Arc::new(ParseCache::new());
+    // (A single compilation would only pay for filling it.)
+    let parse_cache = args.all_profiles.then(|| Arc::new(ParseCache::new()));
     for stack in &stacks {
         let limits = args.limits.to_limits();
         let base = Options {
             profile: args.profile.clone(),
             limits: limits.clone(),
-            parse_cache: Some(parse_cache.clone()),
+            parse_cache: parse_cache.clone(),
             ..Options::default()
         };
         let compilation = compile(&FsLoader, stack, &base);
@@ -57,7 +58,7 @@ pub fn check(ui: &Ui, args: &CheckArgs) -> u8 {
                 let options = Options {
                     profile: Some(profile.clone()),
                     limits: limits.clone(),
-                    parse_cache: Some(parse_cache.clone()),
+                    parse_cache: parse_cache.clone(),
                     ..Options::default()
                 };
                 runs.push((Some(profile), compile(&FsLoader, stack, &options)));
@@ -164,7 +165,8 @@ fn importers_of_library(file: &Path, max_bytes: usize) -> Vec<PathBuf> {
     let Ok(text) = FsLoader.load(file) else {
         return Vec::new();
     };
-    if crate::workspace::declares_stack(&text) != Some(false) {
+    // The scan spares a stack file a second parse (it is compiled next anyway).
+    if crate::syntax::may_declare_stack(&text) || crate::workspace::declares_stack(&text) != Some(false) {
         return Vec::new();
     }
     crate::workspace::importers(file, Path::new("."), &FsLoader)
