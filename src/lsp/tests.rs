@@ -107,18 +107,7 @@ fn prefixes(repo: &Path, path: &Path, text: &str, ends: &[usize]) {
             json!({ "line": line / 2, "character": 4 }),
         ] {
             let at = json!({ "textDocument": { "uri": uri }, "position": position });
-            for method in [
-                "textDocument/hover",
-                "textDocument/definition",
-                "textDocument/completion",
-            ] {
-                id += 1;
-                request(&mut server, id, method, at.clone());
-            }
-            id += 1;
-            let mut refs = at.clone();
-            refs["context"] = json!({ "includeDeclaration": true });
-            request(&mut server, id, "textDocument/references", refs);
+            position_requests(&mut server, &mut id, &at);
         }
         id += 1;
         request(
@@ -226,17 +215,22 @@ fn requests_after_multi_byte_characters() {
     // Past the BOM, after the `é` of the string, and on the `x` after an `é`.
     for (line, character) in [(0, 0), (0, 1), (1, 13), (2, 9), (2, 10)] {
         let at = json!({ "textDocument": { "uri": uri }, "position": { "line": line, "character": character } });
-        for method in [
-            "textDocument/hover",
-            "textDocument/definition",
-            "textDocument/completion",
-        ] {
-            id += 1;
-            request(&mut server, id, method, at.clone());
-        }
-        id += 1;
-        let mut refs = at.clone();
-        refs["context"] = json!({ "includeDeclaration": true });
-        request(&mut server, id, "textDocument/references", refs);
+        position_requests(&mut server, &mut id, &at);
     }
+}
+
+/// Hover, definition, completion and references at one position, each asserted by `request`.
+fn position_requests(server: &mut Server, id: &mut i32, at: &Value) {
+    for method in [
+        "textDocument/hover",
+        "textDocument/definition",
+        "textDocument/completion",
+    ] {
+        *id += 1;
+        request(server, *id, method, at.clone());
+    }
+    *id += 1;
+    let mut refs = at.clone();
+    refs["context"] = json!({ "includeDeclaration": true });
+    request(server, *id, "textDocument/references", refs);
 }
